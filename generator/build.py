@@ -1,0 +1,129 @@
+"""The pipeline, top to bottom: load → validate → publicity → mask → render → site → audit → swap.
+
+Each stage is a call you can point at. A stage that finds problems stops the
+run with all of them (`BuildFailed`); the published site is replaced only at
+the very end, atomically, after the audit passed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .audit import audit, summary
+from .load import load
+from .mask import MaskRecord, mask
+from .model import Decision
+from .programs import all_programs
+from .publicity import decide
+from .render import render
+from .report import BuildFailed, Problem, Severity, errors, sort_key
+from .site import build_site
+from .validate import validate
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+    content: Path
+    templates: Path
+    config: Path  # mkdocs.yml (its theme.custom_dir points at site_overrides/)
+    out: Path
+
+
+@dataclass
+class BuildResult:
+    decisions: dict[str, Decision]
+    mask_record: list[MaskRecord]
+    warnings: list[Problem] = field(default_factory=list)
+    pages: int = 0
+
+
+def _stop_on_errors(stage: str, problems: list[Problem]) -> list[Problem]:
+    if errors(problems):
+        raise BuildFailed(stage, sorted(problems, key=sort_key))
+    return [p for p in problems if p.severity is Severity.WARNING]
+
+
+def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda _: None) -> BuildResult:
+    programs = all_programs()
+
+    progress("读取数据")
+    dataset, problems = load(paths.data)
+    if dataset is None:
+        raise BuildFailed("load", sorted(problems, key=sort_key))
+
+    progress("校验数据")
+    problems += validate(dataset, programs)
+    # The publicity rules are decided before masking (the two are independent) so that a clerk
+    # sees a bad row and a 公布 that came too early in the same run.
+    progress("判定公示状态")
+    decisions, found = decide(dataset.notices, programs, today)
+    warnings = _stop_on_errors("validate", problems + found)
+
+    progress("脱敏")
+    public, mask_record = mask(dataset.notices, programs)
+
+    progress("生成页面")
+    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today)
+
+    progress("生成网站")
+    paths.out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
+    try:
+        site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today)
+        _stop_on_errors("site", problems)
+
+        progress("审计个人信息")
+        allowed = frozenset(h.number.replace("-", "") for h in dataset.site.hotlines)
+        person_keys = frozenset(row.person_key for n in dataset.notices for row in n.roster if row.person_key)
+        findings = audit(site_dir, allowed, person_keys)
+        if findings:
+            raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
+
+        progress("发布")
+        swap_into_place(site_dir, paths.out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return BuildResult(decisions, mask_record, warnings, len(rendered.pages))
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where the OS cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def swap_into_place(new_site: Path, out: Path) -> None:
+    """Put `new_site` at `out` so a reader sees the whole old site or the whole new one, never a mix.
+
+    `new_site` ends up holding the old site (the caller removes it).
+    """
+    if not out.exists():
+        os.rename(new_site, out)
+        return
+    if _exchange(new_site, out):
+        return
+    # Fallback where renameat2 is missing: two renames, with a moment in which `out` is absent.
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(out, old)
+    os.rename(new_site, out)
+    os.rename(old, new_site)

@@ -1,0 +1,197 @@
+"""Stage 5, render: decided, masked notices and content/ into Markdown pages (rosters as HTML tables).
+
+Templates see public data only: `PublicNotice` rows hold allow-listed, masked
+fields; person keys never reach this stage. Jinja2 runs with autoescape and
+StrictUndefined, so a missing value fails the build instead of printing blank.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import markupsafe
+
+from . import sources
+from .mask import format_money
+from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
+from .programs import ProgramSpec
+from .publicity import cn_date
+from .report import BuildFailed, Problem
+
+LATEST_RESULTS_ON_HOME = 10
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """What list pages show of a notice."""
+
+    notice: PublicNotice
+    decision: Decision
+    spec: ProgramSpec
+    village: Village
+    town: Town
+    title: str
+    path: str  # docs-relative .md path
+
+    @property
+    def status(self) -> PublicityStatus:
+        return self.decision.status
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pages: dict[str, str]  # docs-relative path -> Markdown
+    nav: list
+
+
+def notice_title(notice: PublicNotice, spec: ProgramSpec, village: Village) -> str:
+    what = "审核意见公示" if notice.kind is NoticeKind.PUBLICITY else "对象名单公布"
+    return f"{village.name}{spec.title}{what}（{notice.start.year}年{notice.start.month}月）"
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cn_date"] = cn_date
+    env.filters["money"] = format_money  # every amount one way: two decimals
+    # A YAML-safe scalar for front matter: a JSON string is a valid YAML double-quoted string.
+    env.filters["yaml_str"] = lambda v: markupsafe.Markup(json.dumps(str(v), ensure_ascii=False))
+    return env
+
+
+def _linker(from_page: str):
+    """A function giving the Markdown link from `from_page` to another docs page."""
+
+    def link(to_page: str) -> str:
+        return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+    return link
+
+
+def _views(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, Decision],
+           programs: dict[str, ProgramSpec]) -> list[NoticeView]:
+    views = []
+    for notice in public:
+        decision = decisions[notice.id]
+        if not decision.status.visible:
+            continue  # not yet (or never) public: no page, no link, no trace
+        village = dataset.divisions.village(notice.division_code)
+        town = dataset.divisions.town(village.town_code)
+        spec = programs[notice.program]
+        views.append(NoticeView(notice, decision, spec, village, town,
+                                notice_title(notice, spec, village), f"notices/{notice.id}.md"))
+    # Newest first; ties broken by id so the output never depends on file order.
+    return sorted(views, key=lambda v: (v.notice.start, v.notice.id), reverse=True)
+
+
+def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, Decision],
+           programs: dict[str, ProgramSpec], templates_dir: Path, content_dir: Path, today: dt.date) -> Rendered:
+    env = _environment(templates_dir)
+    views = _views(dataset, public, decisions, programs)
+    by_village: dict[str, list[NoticeView]] = defaultdict(list)
+    for v in views:
+        by_village[v.village.code].append(v)
+    common = {"site": dataset.site, "divisions": dataset.divisions, "today": today, "Status": PublicityStatus,
+              "sources": sources}
+    pages: dict[str, str] = {}
+
+    def page(path: str, template: str, **context) -> None:
+        with _template_problems(f"templates/{template}"):
+            pages[path] = env.get_template(template).render(link=_linker(path), **common, **context)
+
+    in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
+    results = [v for v in views if v.status is PublicityStatus.PUBLISHED]
+    page("index.md", "home.md.j2", in_publicity=in_publicity, results=results[:LATEST_RESULTS_ON_HOME])
+    page("archive.md", "archive.md.j2", months=_by_month(views))
+    for town in dataset.divisions.towns:
+        town_views = [v for v in views if v.town.code == town.code]
+        page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=by_village)
+        for village in town.villages:
+            page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
+                 views=by_village.get(village.code, []))
+    for v in views:
+        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision)
+
+    explainers = _render_content(env, content_dir, dataset, programs, today, common, pages)
+    return Rendered(pages, _nav(dataset, explainers, pages))
+
+
+@contextlib.contextmanager
+def _template_problems(name: str):
+    """Turn a template mistake (often in staff-edited content/) into a problem with file and line."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildFailed("render", [Problem(
+            "template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。", name, exc.lineno)]) from None
+    except jinja2.UndefinedError as exc:
+        line = _template_line(exc)
+        raise BuildFailed("render", [Problem(
+            "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。", name, line)]) from None
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in ("<template>",) or tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _by_month(views: list[NoticeView]) -> list[tuple[str, list[NoticeView]]]:
+    months: dict[str, list[NoticeView]] = defaultdict(list)
+    for v in views:
+        months[f"{v.notice.start.year}年{v.notice.start.month}月"].append(v)
+    return list(months.items())  # views are newest first, so months are too
+
+
+def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset, programs: dict[str, ProgramSpec],
+                    today: dt.date, common: dict, pages: dict[str, str]) -> list[tuple[str, str]]:
+    """content/*.md are templates too: figures come from policy/, never typed twice."""
+    policy = dataset.policy
+
+    def standard(program: str):
+        found = policy.standard_on(program, today)
+        if found is None:
+            raise jinja2.UndefinedError(f"no standard for {program} on {today}")
+        return found
+
+    explainers = []
+    for path in sorted(content_dir.rglob("*.md")):
+        rel = path.relative_to(content_dir).as_posix()
+        with _template_problems(f"{content_dir.name}/{rel}"):
+            template = env.from_string(path.read_text(encoding="utf-8"))
+            pages[rel] = template.render(link=_linker(rel), standard=standard, history=policy.history,
+                                         programs=programs, **common)
+        if rel.startswith("explainers/"):
+            title = next((line[2:].strip() for line in pages[rel].splitlines() if line.startswith("# ")), rel)
+            explainers.append((title, rel))
+    return explainers
+
+
+def _nav(dataset: Dataset, explainers: list[tuple[str, str]], pages: dict[str, str]) -> list:
+    towns = []
+    for town in dataset.divisions.towns:
+        children = [f"towns/{town.code}/index.md"] + [{v.name: f"villages/{v.code}.md"} for v in town.villages]
+        towns.append({town.name: children})
+    nav = [{"首页": "index.md"}, {"各乡镇、村（社区）": towns}]
+    if explainers:
+        nav.append({"政策解读": [{title: path} for title, path in explainers]})
+    nav.append({"公示公告归档": "archive.md"})
+    if "about.md" in pages:
+        nav.append({"关于本站": "about.md"})
+    return nav

@@ -1,0 +1,84 @@
+"""Stage 6, site: write the rendered pages into a docs folder and build them with MkDocs (strict).
+
+The caller owns the staging folder; this stage never touches the published site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+from pathlib import Path, PurePosixPath
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, ConfigurationError
+
+from .render import Rendered
+from .report import Problem
+
+
+def safe_join(root: Path, rel: str) -> Path:
+    """Join a docs-relative path under `root`, refusing anything that would land outside it."""
+    parts = PurePosixPath(rel).parts
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+        raise ValueError(f"refusing to write outside the output folder: {rel!r}")
+    return root.joinpath(*parts)
+
+
+def write_pages(rendered: Rendered, docs_dir: Path) -> None:
+    for rel, text in sorted(rendered.pages.items()):
+        path = safe_join(docs_dir, rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _build_date(today: dt.date):
+    """MkDocs stamps sitemap dates and gzip headers from SOURCE_DATE_EPOCH: pin it to `today`."""
+    epoch = str(int(dt.datetime.combine(today, dt.time(), tzinfo=dt.timezone.utc).timestamp()))
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title: str, site_url: str,
+               today: dt.date) -> tuple[Path, list[Problem]]:
+    """Build into `work_dir/site`; return it and any MkDocs problems (strict: a warning is a problem)."""
+    docs_dir, site_dir = work_dir / "docs", work_dir / "site"
+    write_pages(rendered, docs_dir)
+    mkdocs_log = logging.getLogger("mkdocs")
+    collect = _Collect()
+    mkdocs_log.addHandler(collect)
+    old_level, mkdocs_log.propagate = mkdocs_log.level, False
+    mkdocs_log.setLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba announces its dictionary cache on stderr
+    try:
+        with _build_date(today):
+            config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
+                                 site_name=site_title, site_url=site_url, strict=True)
+            mkdocs_build(config)
+    except (Abort, ConfigurationError) as exc:
+        collect.messages.append(str(exc))
+    finally:
+        mkdocs_log.removeHandler(collect)
+        mkdocs_log.setLevel(old_level)
+        mkdocs_log.propagate = True
+    problems = [Problem("mkdocs", f"网站生成失败（MkDocs）：{m}", str(config_file)) for m in collect.messages]
+    return site_dir, problems

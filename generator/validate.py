@@ -1,0 +1,140 @@
+"""Stage 2, validate: every problem in data/ at once, each with file, line, field and what to do.
+
+Never stops at the first problem and never echoes a raw value: where a value
+is wrong, the message shows its masked or expected form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+
+from . import sources
+from .detect import find_personal_data
+from .mask import is_masked_name, mask_name
+from .model import Dataset, Notice, NoticeKind, RosterRow
+from .programs import FieldSpec, ProgramSpec
+from .report import Problem
+
+PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _row_problem(row: RosterRow, slug: str, message: str, column: str | None) -> Problem:
+    return Problem(slug, message, row.where.file, row.where.line, column)
+
+
+def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
+    value = row.fields.get(f.name)
+    if value is None or value == "":
+        return [_row_problem(row, "missing-field", f"缺少“{f.label}”，请补上。", f.name)]
+    if f.type == "name":
+        if not isinstance(value, str) or not is_masked_name(value):
+            # data/ is public: an unmasked name here is already a leak, so show only the expected form.
+            expected = mask_name(str(value))
+            return [_row_problem(
+                row, "name-not-masked",
+                f"姓名没有脱敏。data/ 中只能保存脱敏后的姓名，应写成“{expected}”（保留姓氏，名字用“*”代替）。"
+                f"依据：{sources.DIBAO_RESULT.cite()}、{sources.PERSONAL_INFO.cite()}。", f.name)]
+    if f.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return [_row_problem(row, "not-a-whole-number", f"“{f.label}”应为整数。", f.name)]
+        if (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
+            return [_row_problem(row, "out-of-range", f"“{f.label}”应在 {f.min} 到 {f.max} 之间，现为 {value}。", f.name)]
+    if f.type == "choice" and value not in f.choices:
+        return [_row_problem(row, "not-a-choice", f"“{f.label}”只能填写：{'、'.join(f.choices)}。", f.name)]
+    if f.type == "money":
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            return [_row_problem(row, "not-a-number", f"“{f.label}”应为数字（元）。", f.name)]
+        if amount <= 0:
+            return [_row_problem(row, "not-positive", f"“{f.label}”应大于 0。", f.name)]
+        if amount != amount.quantize(Decimal("0.01")):
+            return [_row_problem(row, "too-many-decimals", f"“{f.label}”最多保留两位小数（分）。", f.name)]
+    if f.type == "text" and any(find_personal_data(str(value))):
+        return [_row_problem(row, "personal-data-in-field",
+                             f"“{f.label}”中含有身份证号或手机号，不得公开，请删除后重新导入。", f.name)]
+    return []
+
+
+def _check_amount(row: RosterRow, spec: ProgramSpec, notice: Notice, dataset: Dataset) -> list[Problem]:
+    rule = spec.amount_rule
+    if rule is None:
+        return []
+    try:
+        amount = Decimal(str(row.fields.get(rule.field)))
+        size = int(row.fields.get("household_size"))
+    except (InvalidOperation, TypeError, ValueError):
+        return []  # already reported by the field checks
+    standard = dataset.policy.standard_on(rule.standard, notice.start)
+    if standard is None:
+        return []  # reported once per notice
+    ceiling = standard.monthly_per_person * size
+    if amount > ceiling:
+        return [_row_problem(
+            row, "amount-above-standard",
+            f"月保障金 {amount} 元超过上限 {ceiling} 元（低保标准 {standard.monthly_per_person} 元/人·月 × {size} 人）。"
+            f"请核对金额或家庭人口。依据：{rule.source.cite()}。", rule.field)]
+    return []
+
+
+def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramSpec],
+                  by_id: dict[str, Notice]) -> list[Problem]:
+    where = notice.where
+    spec = programs.get(notice.program)
+    if spec is None:
+        return [Problem("unknown-program", f"没有“{notice.program}”这个项目。可用的项目：{'、'.join(sorted(programs))}。",
+                        where.file, where.line, "program")]
+    problems = []
+    if dataset.divisions.village(notice.division_code) is None:
+        problems.append(Problem("unknown-division", "区划代码不在 data/divisions.yaml 的村（社区）中，请核对或先补充区划。",
+                                where.file, where.line, "division"))
+    if not notice.roster:
+        problems.append(Problem("empty-roster", "名册为空：没有名单的公告不能发布。", where.file, where.line, "roster"))
+    if spec.amount_rule and dataset.policy.standard_on(spec.amount_rule.standard, notice.start) is None:
+        problems.append(Problem("no-standard", f"data/policy/ 中没有 {notice.start} 当天有效的“{spec.title}”标准，请补充。",
+                                where.file, where.line, "program"))
+    if notice.kind is NoticeKind.RESULT:
+        publicity = by_id.get(notice.publicity_id or "")
+        if publicity is None or publicity.kind is not NoticeKind.PUBLICITY:
+            problems.append(Problem("publicity-not-found", f"找不到公布所依据的公示“{notice.publicity_id}”（data/notices/ 中的文件名）。",
+                                    where.file, where.line, "publicity"))
+        elif (publicity.program, publicity.division_code) != (notice.program, notice.division_code):
+            problems.append(Problem("publicity-mismatch", "所依据的公示与本公布的项目或村（社区）不一致。",
+                                    where.file, where.line, "publicity"))
+        if notice.approved_on and notice.approved_on > notice.start:
+            problems.append(Problem("dates-out-of-order", "公布日期早于审批日期：应先审批，再公布。",
+                                    where.file, where.line, "published_on"))
+
+    allowed = set(spec.field_names)
+    seen = Counter(row.person_key for row in notice.roster)
+    for row in notice.roster:
+        if not PERSON_KEY.match(row.person_key):
+            problems.append(_row_problem(row, "bad-person-key", "化名键应为64位十六进制字符（由导入命令生成），请重新导入。",
+                                         "person_key"))
+        elif seen[row.person_key] > 1:
+            problems.append(_row_problem(row, "duplicate-person", "同一人在本公告名册中出现了不止一次，请删除重复行。",
+                                         "person_key"))
+        for name in sorted(set(row.fields) - allowed):
+            # Allow-list: data/ is public, so a field the program may not publish must not be stored either.
+            problems.append(_row_problem(
+                row, "field-not-allowed",
+                f"“{name}”不在“{spec.title}”可公开的字段中，不得保存在 data/。可公开字段：{'、'.join(f.label for f in spec.fields)}。"
+                f"依据：{sources.PERSONAL_INFO.cite()}。", name))
+        for f in spec.fields:
+            problems += _check_field(row, f, notice)
+        problems += _check_amount(row, spec, notice, dataset)
+    return problems
+
+
+def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem]:
+    """All problems in the dataset; an empty list means it may go on to `mask`."""
+    by_id = {n.id: n for n in dataset.notices}
+    problems = []
+    for notice in dataset.notices:
+        problems += _check_notice(notice, dataset, programs, by_id)
+    for hotline in dataset.site.hotlines:
+        if not re.fullmatch(r"[0-9\-（）() ]{5,20}", hotline.number):
+            problems.append(Problem("bad-hotline", "监督电话只能包含数字、“-”和括号。", "data/site.yaml", None, "hotlines"))
+    return problems

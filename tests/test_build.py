@@ -1,0 +1,166 @@
+"""End to end: the real command line builds the demo county; failures change nothing."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import DEMO_TODAY, fake_id, run_generator, tree_bytes
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo county built once for the read-only checks below."""
+    from conftest import REPO, PROJECT_PARTS
+
+    root = tmp_path_factory.mktemp("demo")
+    for part in PROJECT_PARTS:
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return root / "site"
+
+
+def page(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def test_home_shows_notices_in_publicity_results_and_hotline(demo_site):
+    home = (demo_site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh"' in home
+    assert "正在公示" in home and "最新公布" in home
+    assert "0000-1234567" in home  # the supervision hotline
+    for notice in ("2026-11-25-taoyuan-gs", "2026-11-27-songlin-gs", "2026-11-24-nanling-gs", "2026-11-23-xiangyang-gs"):
+        assert f"notices/{notice}/" in home
+    assert "notices/2026-11-23-liuxi-gb/" in home
+
+
+def test_notice_page_has_everything_a_villager_needs(demo_site):
+    html = page(demo_site, "notices/2026-11-25-taoyuan-gs")
+    for text in ("示范县东湖镇人民政府", "东政民公〔2026〕31号", "2026年11月25日至2026年12月2日", "公示中",
+                 "截至2026年11月30日", "如何反映意见", "0000-1234567", "第十九条"):
+        assert text in html, text
+    rows = re.findall(r"<tr><td>\d+</td>", html)
+    assert len(rows) == 6
+    # only allow-listed columns, names masked
+    assert re.findall(r'<th scope="col">([^<]+)</th>', html) == ["序号", "组", "户主姓名", "家庭人口", "类别", "月保障金（元）", "变动"]
+    names = re.findall(r"<tr><td>\d+</td><td>[^<]*</td><td>([^<]+)</td>", html)
+    assert names and all(re.fullmatch(r"[\u4e00-\u9fff]{1,2}\*+", n) for n in names)
+
+
+def test_status_on_the_last_day_and_after(demo_site):
+    assert "公示中" in page(demo_site, "notices/2026-11-23-xiangyang-gs")  # day 7: the last day
+    assert "公示期满" in page(demo_site, "notices/2026-11-16-xinghua-gs")  # day 14
+    assert "已公布" in page(demo_site, "notices/2026-11-23-liuxi-gb")
+
+
+def test_a_scheduled_notice_leaves_no_trace(demo_site):
+    assert not (demo_site / "notices/2026-12-03-shiqiao-gs").exists()
+    for path in demo_site.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".json", ".xml"}:
+            assert "shiqiao" not in path.read_text(encoding="utf-8"), path
+
+
+def test_rosters_stay_out_of_the_search_index_but_notices_are_found(demo_site):
+    index = json.loads((demo_site / "search/search_index.json").read_text(encoding="utf-8"))
+    text = json.dumps(index, ensure_ascii=False)
+    assert not re.search(r"[\u4e00-\u9fff]\*", text)  # no masked name
+    assert "data-search-exclude" not in (demo_site / "notices/2026-11-25-taoyuan-gs/index.html").read_text()
+    assert any(d["location"] == "notices/2026-11-25-taoyuan-gs/" for d in index["docs"])
+
+
+def test_no_external_requests(demo_site):
+    """Nothing the browser fetches comes from elsewhere (fonts and CDNs stall in mainland China)."""
+    external = re.compile(r'^(https?:)?//')
+    for path in demo_site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<(?:script|img|iframe|source)\b[^>]*>", html):
+            assert not external.match(re.search(r'src="([^"]*)"', tag).group(1) if "src=" in tag else ""), (path, tag)
+        for tag in re.findall(r"<link\b[^>]*>", html):
+            if 'rel="canonical"' not in tag:
+                assert not external.match(re.search(r'href="([^"]*)"', tag).group(1)), (path, tag)
+    for css in demo_site.rglob("*.css"):
+        assert not re.search(r"url\((['\"]?)(https?:)?//", css.read_text(encoding="utf-8")), css
+
+
+def test_explainer_figures_come_from_policy(demo_site):
+    html = page(demo_site, "explainers/dibao")
+    assert "570 元/人·月" in html and "4020 元/人·年" in html and "335.00" in html
+    assert "第二十三条" in html and "第二百零一条" in html
+
+
+def test_town_and_village_pages(demo_site):
+    assert "桃源村" in page(demo_site, "towns/990100101000")
+    village = page(demo_site, "villages/990100101202")
+    assert "柳溪村" in village and "notices/2026-11-23-liuxi-gb/" in village
+    assert "2026年8月" in page(demo_site, "archive")
+
+
+def test_the_built_site_passes_the_audit(demo_site, tmp_path):
+    done = run_generator("audit", str(demo_site), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+
+
+def test_same_input_same_today_same_bytes(project):
+    first = run_generator("build", "--today", DEMO_TODAY, "--out", "one", cwd=project)
+    second = run_generator("build", "--today", DEMO_TODAY, "--out", "two", cwd=project)
+    assert first.returncode == second.returncode == 0
+    assert tree_bytes(project / "one") == tree_bytes(project / "two")
+
+
+def built_then_broken(project: Path, break_it) -> tuple:
+    assert run_generator("build", "--today", DEMO_TODAY, cwd=project).returncode == 0
+    before = tree_bytes(project / "site")
+    break_it(project)
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    return done, before, tree_bytes(project / "site")
+
+
+def approve_too_early(project: Path) -> None:
+    path = project / "data/notices/2026-11-23-liuxi-gb.yaml"
+    body = yaml.safe_load(path.read_text(encoding="utf-8"))
+    body["approved_on"] = body["published_on"] = __import__("datetime").date(2026, 11, 17)  # day 7 of its 公示
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_a_result_before_its_publicity_completed_is_refused_and_the_old_site_stays(project):
+    done, before, after = built_then_broken(project, approve_too_early)
+    assert done.returncode == 1
+    assert "[publicity-not-completed]" in done.stderr and "2026-11-23-liuxi-gb.yaml" in done.stderr
+    assert "2026年11月18日" in done.stderr  # the first day it may be approved
+    assert "原有网站 site 没有改动" in done.stderr and "Traceback" not in done.stderr
+    assert after == before
+    assert not list(project.glob(".site.build-*"))  # no staging left behind
+
+
+def test_an_audit_finding_stops_the_build_and_the_old_site_stays(project):
+    raw = fake_id(55)
+
+    def leak(p: Path) -> None:
+        about = p / "content/about.md"
+        about.write_text(about.read_text(encoding="utf-8") + f"\n联系人身份证 {raw}\n", encoding="utf-8")
+
+    done, before, after = built_then_broken(project, leak)
+    assert done.returncode == 1
+    assert "审计未通过" in done.stderr and "about/index.html" in done.stderr
+    assert raw not in done.stdout + done.stderr
+    assert after == before
+
+
+def test_a_template_mistake_in_content_names_file_and_line(project):
+    def typo(p: Path) -> None:
+        (p / "content/explainers/dibao.md").write_text("# 标题\n\n{{ standard('dibao_urban').amout }}\n", encoding="utf-8")
+
+    done, before, after = built_then_broken(project, typo)
+    assert done.returncode == 1
+    assert "[template-undefined] content/explainers/dibao.md 第3行" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and after == before
+
+
+def test_bad_today_is_a_chinese_usage_error(project):
+    done = run_generator("build", "--today", "30/11/2026", cwd=project)
+    assert done.returncode == 2 and "日期应写成 YYYY-MM-DD" in done.stderr

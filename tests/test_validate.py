@@ -1,0 +1,103 @@
+"""Each kind of bad data/ gives its slug, file, line and field; all at once; never a raw value."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import fake_id, run_generator
+from generator.load import load
+from generator.programs import all_programs
+from generator.validate import validate
+
+NOTICE = "data/notices/2026-11-25-taoyuan-gs.yaml"
+RAW_NAME = "测试甲乙"  # synthetic and obviously fake
+
+
+def edit_notice(project: Path, change, name: str = NOTICE) -> None:
+    path = project / name
+    body = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(body)
+    path.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def problems_of(project: Path):
+    dataset, problems = load(project / "data")
+    if dataset is not None:
+        problems += validate(dataset, all_programs())
+    return problems
+
+
+def test_the_demo_data_is_clean(project):
+    assert problems_of(project) == []
+
+
+def set_row(field, value, index=0):
+    def change(body):
+        body["roster"][index][field] = value
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "slug", "column"),
+    [
+        (set_row("name", RAW_NAME), "name-not-masked", "name"),
+        (set_row("id_number", fake_id(7)), "field-not-allowed", "id_number"),
+        (set_row("household_size", 0), "out-of-range", "household_size"),
+        (set_row("household_size", 2.5), "not-a-whole-number", "household_size"),
+        (set_row("dibao_class", "D类"), "not-a-choice", "dibao_class"),
+        (set_row("monthly_amount", 99999), "amount-above-standard", "monthly_amount"),
+        (set_row("monthly_amount", -5), "not-positive", "monthly_amount"),
+        (set_row("monthly_amount", 10.005), "too-many-decimals", "monthly_amount"),
+        (set_row("group", f"三组 {fake_id(8)}"), "personal-data-in-field", "group"),
+        (set_row("person_key", "not-a-key"), "bad-person-key", "person_key"),
+        (lambda b: b["roster"][0].pop("household_size"), "missing-field", "household_size"),
+        (lambda b: b["roster"].append(dict(b["roster"][0])), "duplicate-person", "person_key"),
+        (lambda b: b.update(division="990100999999"), "unknown-division", "division"),
+        (lambda b: b.update(program="no_such_program"), "unknown-program", "program"),
+        (lambda b: b.update(publicity_start="2026-13-01"), "bad-date", "publicity_start"),
+        (lambda b: b.update(roster=[]), "empty-roster", "roster"),
+    ],
+)
+def test_each_problem_has_its_slug_and_place(project, change, slug, column):
+    edit_notice(project, change)
+    found = [(p.slug, p.column) for p in problems_of(project)]
+    assert (slug, column) in found
+    assert all(p.file.startswith("data/") for p in problems_of(project))
+
+
+def test_a_result_must_name_an_existing_publicity(project):
+    edit_notice(project, lambda b: b.update(publicity="2026-01-01-nowhere-gs"), "data/notices/2026-11-23-liuxi-gb.yaml")
+    assert "publicity-not-found" in [p.slug for p in problems_of(project)]
+
+
+def test_yaml_syntax_error_names_the_line(project):
+    (project / NOTICE).write_text("program: dibao_rural\nkind: [publicity\n", encoding="utf-8")
+    [problem] = [p for p in problems_of(project) if p.file.endswith("taoyuan-gs.yaml")]
+    assert problem.slug == "yaml-syntax" and problem.line is not None
+
+
+def test_a_file_name_that_would_steer_a_path_is_refused(project):
+    (project / "data/notices/../notices/Bad Name!.yaml").write_text("kind: publicity\n", encoding="utf-8")
+    assert "bad-notice-id" in [p.slug for p in problems_of(project)]
+
+
+def test_every_problem_in_one_run_and_no_raw_value_anywhere(project):
+    raw_id = fake_id(9)
+    edit_notice(project, set_row("name", RAW_NAME, 0))
+    edit_notice(project, set_row("id_number", raw_id, 1))
+    edit_notice(project, set_row("monthly_amount", 99999, 2))
+    edit_notice(project, set_row("name", RAW_NAME), "data/notices/2026-11-27-songlin-gs.yaml")
+    before = sorted(p.name for p in project.iterdir())
+
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output
+    assert output.count("[name-not-masked]") == 2
+    assert "[field-not-allowed]" in output and "[amount-above-standard]" in output
+    assert "taoyuan-gs.yaml 第" in output and "songlin-gs.yaml 第" in output
+    assert RAW_NAME not in output and raw_id not in output
+    assert "测*" in output  # the masked form tells the clerk what to write instead
+    assert sorted(p.name for p in project.iterdir()) == before  # nothing written, not even a site/
