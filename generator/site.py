@@ -68,11 +68,13 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
     mkdocs_log.addHandler(collect)
     old_level, mkdocs_log.propagate = mkdocs_log.level, False
     mkdocs_log.setLevel(logging.WARNING)
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba announces its dictionary cache on stderr
     try:
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
                                  site_name=site_title, site_url=site_url, strict=True)
+            # Loading the search plugin imports jieba, which sets its own logger to DEBUG and
+            # announces its dictionary cache on stderr; clerks need none of that.
+            logging.getLogger("jieba").setLevel(logging.WARNING)
             mkdocs_build(config)
     except (Abort, ConfigurationError) as exc:
         collect.messages.append(str(exc))
