@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -22,11 +23,12 @@ from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
 from .programs import all_programs
-from .publicity import decide
+from .publicity import decide, manifest
 from .render import render
 from .report import BuildFailed, Problem, Severity, errors, sort_key
 from .site import build_site
 from .validate import validate
+from .workdays import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     # The publicity rules are decided before masking (the two are independent) so that a clerk
     # sees a bad row and a 公布 that came too early in the same run.
     progress("判定公示状态")
-    decisions, found = decide(dataset.notices, programs, today)
+    previous = read_manifest(paths.out)
+    decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous)
     warnings = _stop_on_errors("validate", problems + found)
 
     progress("脱敏")
@@ -80,6 +83,7 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     try:
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today)
         _stop_on_errors("site", problems)
+        write_manifest(site_dir, manifest(dataset.notices, decisions, today))
 
         progress("审计个人信息")
         allowed = frozenset(h.number.replace("-", "") for h in dataset.site.hotlines)
@@ -93,6 +97,22 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return BuildResult(decisions, mask_record, warnings, len(rendered.pages))
+
+
+MANIFEST_FILE = "manifest.json"
+
+
+def read_manifest(site: Path) -> dict | None:
+    """What the currently published site published (None before the first build)."""
+    try:
+        return json.loads((site / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_manifest(site: Path, content: dict) -> None:
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1)
+    (site / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 _RENAME_EXCHANGE = 2

@@ -17,9 +17,12 @@ import yaml
 from .model import (
     Dataset,
     Divisions,
+    HolidayYear,
     Hotline,
     Notice,
     NoticeKind,
+    Objection,
+    ObjectionOutcome,
     Policy,
     Provenance,
     RosterRow,
@@ -198,13 +201,14 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     if raw is None:
         problems += r.problems
         return None
-    kind_value = r.text(raw, "kind", "公告类型 publicity 或 result")
+    kind_value = r.text(raw, "kind", "公告类型 publicity、result 或 termination")
     kind = None
     if kind_value:
         try:
             kind = NoticeKind(kind_value)
         except ValueError:
-            r.problem("unknown-kind", "公告类型只能是 publicity（公示）或 result（公布）。", raw.line_of("kind"), "kind")
+            r.problem("unknown-kind", "公告类型只能是 publicity（公示）、result（公布）或 termination（终止公示）。",
+                      raw.line_of("kind"), "kind")
     is_result = kind is NoticeKind.RESULT
     program = r.text(raw, "program", "项目")
     division = r.code(raw, "division", "村（社区）区划代码")
@@ -212,8 +216,10 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     document_number = r.text(raw, "document_number", "文号")
     start = r.date(raw, "published_on" if is_result else "publicity_start",
                    "公布日期" if is_result else "公示开始日期")
-    approved_on = r.date(raw, "approved_on", "审批日期") if is_result else None
-    publicity_id = r.text(raw, "publicity", "所依据的公示") if is_result else None
+    approved_on = r.date(raw, "approved_on", "审批（决定）日期") if is_result else None
+    publicity_id = str(raw["publicity"]).strip() if is_result and raw.get("publicity") not in (None, "") else None
+    post_hoc_reason = str(raw["post_hoc_reason"]).strip() if raw.get("post_hoc_reason") else None
+    effective_on = r.date(raw, "effective_on", "终止生效日期") if kind is NoticeKind.TERMINATION else None
     rows = []
     roster = r.require(raw, "roster", "名册")
     if roster is not None and not isinstance(roster, list):
@@ -223,12 +229,14 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         if not isinstance(row, LineDict):
             r.problem("bad-roster", "名册的每一行应是“字段: 值”的形式。", raw.line_of("roster"), "roster")
             continue
-        key = r.text(row, "person_key", "化名键")
+        key = str(row.get("person_key") or "").strip()
         fields = {k: v for k, v in row.items() if k != "person_key"}
-        rows.append(RosterRow(key or "", fields, Provenance(r.rel, row.line)))
+        rows.append(RosterRow(key, fields, Provenance(r.rel, row.line)))
+    objections = _objections(r, raw, rows)
     problems += r.problems
     required = (kind, program, division, issuer, document_number, start)
-    if any(v is None for v in required) or (is_result and (approved_on is None or publicity_id is None)):
+    if any(v is None for v in required) or (is_result and approved_on is None) or (
+            kind is NoticeKind.TERMINATION and effective_on is None):
         return None
     return Notice(
         id=notice_id,
@@ -242,7 +250,82 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         approved_on=approved_on,
         roster=tuple(rows),
         where=Provenance(r.rel, raw.line),
+        post_hoc_reason=post_hoc_reason,
+        effective_on=effective_on,
+        objections=objections,
     )
+
+
+def _objections(r: _Reader, raw: LineDict, rows: list[RosterRow]) -> tuple[Objection, ...]:
+    """异议 are recorded by the row number the villager saw on the page (序号, from 1)."""
+    found = []
+    items = raw.get("objections") or []
+    if not isinstance(items, list):
+        r.problem("bad-objections", "“objections”应是异议记录的列表。", raw.line_of("objections"), "objections")
+        return ()
+    for item in items:
+        if not isinstance(item, LineDict):
+            r.problem("bad-objections", "每条异议应写明 row、raised_on 等字段。", raw.line_of("objections"), "objections")
+            continue
+        row = item.get("row")
+        if isinstance(row, bool) or not isinstance(row, int) or not 1 <= row <= len(rows):
+            r.problem("bad-objection-row", f"异议的“row”应是名单中的序号（1 到 {len(rows)}）。", item.line_of("row"), "row")
+            continue
+        raised_on = r.date(item, "raised_on", "异议提出日期")
+        resolved_on = r.date(item, "resolved_on", "异议处理完毕日期", required=False)
+        outcome = None
+        if item.get("outcome") not in (None, ""):
+            try:
+                outcome = ObjectionOutcome(item["outcome"])
+            except ValueError:
+                r.problem("bad-objection-outcome", "“outcome”只能是 dismissed（异议不成立）或 changed（审核意见改变）。",
+                          item.line_of("outcome"), "outcome")
+                continue
+        if resolved_on is not None and outcome is None:
+            r.problem("missing-field", "已处理的异议要写明处理结果“outcome”：dismissed 或 changed。", item.line, "outcome")
+            continue
+        if raised_on is None:
+            continue
+        if resolved_on is not None and resolved_on < raised_on:
+            r.problem("dates-out-of-order", "异议处理完毕日期早于提出日期，请核对。", item.line_of("resolved_on"), "resolved_on")
+            continue
+        found.append(Objection(row, rows[row - 1].person_key, raised_on, resolved_on, outcome,
+                               Provenance(r.rel, item.line)))
+    return tuple(found)
+
+
+def _load_holidays(data_dir: Path, problems: list[Problem]) -> dict[int, HolidayYear]:
+    """data/holidays/<year>.yaml: a year's arrangement the calendar library does not carry yet."""
+    years = {}
+    for path in sorted((data_dir / "holidays").glob("*.yaml")):
+        r = _Reader(data_dir, path)
+        raw = r.parse()
+        if raw is None:
+            problems += r.problems
+            continue
+        year = raw.get("year")
+        if not isinstance(year, int) or str(year) != path.stem:
+            r.problem("bad-holiday-year", f"“year”应与文件名一致（{path.stem}）。", raw.line_of("year"), "year")
+        source = r.text(raw, "source", "国务院办公厅节假日安排通知的名称和文号")
+        days_off: set[dt.date] = set()
+        for item in r.require(raw, "holidays", "放假日期") or []:
+            first, last = r.date(item, "start", "放假开始日期"), r.date(item, "end", "放假结束日期")
+            if first and last:
+                if last < first or first.year != year or last.year != year:
+                    r.problem("bad-holiday-range", f"放假日期应在{year}年内，且结束不早于开始。", item.line, "end")
+                    continue
+                days_off.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+        workdays: set[dt.date] = set()
+        for day in raw.get("workdays") or []:
+            if not isinstance(day, dt.date) or day.year != year:
+                r.problem("bad-workday", f"调休上班日应是{year}年内的日期，例如 {year}-02-06。", raw.line_of("workdays"),
+                          "workdays")
+            else:
+                workdays.add(day)
+        if isinstance(year, int) and source and not r.problems:
+            years[year] = HolidayYear(year, source, r.rel, frozenset(days_off), frozenset(workdays))
+        problems += r.problems
+    return years
 
 
 def load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
@@ -256,6 +339,7 @@ def load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
         for path in sorted((data_dir / "notices").glob("**/*.yaml"))
         if (n := _load_notice(data_dir, path, problems)) is not None
     ]
+    holidays = _load_holidays(data_dir, problems)
     if site is None or divisions is None:
         return None, problems
-    return Dataset(site, divisions, policy, notices), problems
+    return Dataset(site, divisions, policy, notices, holidays), problems

@@ -92,6 +92,10 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
                 publicity_id=notice.publicity_id,
                 approved_on=notice.approved_on,
                 rows=tuple(rows),
+                post_hoc_reason=notice.post_hoc_reason,
+                effective_on=notice.effective_on,
+                objection_count=len(notice.objections),
+                objections_resolved=sum(1 for o in notice.objections if o.resolved_on is not None),
             )
         )
     record = [MaskRecord(p, f, op, n) for (p, f, op), n in sorted(counts.items())]

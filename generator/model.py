@@ -92,12 +92,17 @@ class Policy:
 
 
 class NoticeKind(enum.Enum):
-    PUBLICITY = "publicity"  # 公示
-    RESULT = "result"  # 公布
+    PUBLICITY = "publicity"  # 公示: runs a publicity period before a decision
+    RESULT = "result"  # 公布: approved recipients (or a 双公示 decision)
+    TERMINATION = "termination"  # 终止公示: runs a period before support ends
 
     @property
     def label(self) -> str:
-        return {"publicity": "公示", "result": "公布"}[self.value]
+        return {"publicity": "公示", "result": "公布", "termination": "终止公示"}[self.value]
+
+    @property
+    def has_period(self) -> bool:
+        return self is not NoticeKind.RESULT
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,30 @@ class RosterRow:
     where: Provenance
 
 
+class ObjectionOutcome(enum.Enum):
+    DISMISSED = "dismissed"  # 异议不成立：维持原审核意见
+    CHANGED = "changed"  # 异议成立：审核意见改变
+
+    @property
+    def label(self) -> str:
+        return {"dismissed": "异议不成立，维持原审核意见", "changed": "异议成立，审核意见已改变"}[self.value]
+
+
+@dataclass(frozen=True)
+class Objection:
+    """A villager's challenge (异议) to one row of a 公示, and how it was resolved."""
+
+    row: int  # 1-based, as numbered on the page
+    person_key: str
+    raised_on: dt.date
+    resolved_on: dt.date | None
+    outcome: ObjectionOutcome | None
+    where: Provenance
+
+    def unresolved_on(self, day: dt.date) -> bool:
+        return self.resolved_on is None or self.resolved_on > day
+
+
 @dataclass(frozen=True)
 class Notice:
     id: str
@@ -123,13 +152,17 @@ class Notice:
     division_code: str
     issuer: str
     document_number: str
-    # 公示: the day of posting. 公布: the day the result goes public.
+    # 公示 and 终止公示: the day of posting. 公布: the day the result goes public.
     start: dt.date
-    # 公布 only: the 公示 it follows and the approval date.
+    # 公布 only: the 公示 it follows (by id), the approval (or decision) date, and for
+    # 事后公示 (急难型临时救助) the reason it had no prior 公示.
     publicity_id: str | None
     approved_on: dt.date | None
     roster: tuple[RosterRow, ...]
     where: Provenance
+    post_hoc_reason: str | None = None
+    effective_on: dt.date | None = None  # 终止公示 only: the day support ends
+    objections: tuple[Objection, ...] = ()
 
 
 class PublicityStatus(enum.Enum):
@@ -160,6 +193,10 @@ class PublicityStatus(enum.Enum):
 class PublicityPeriod:
     start: dt.date  # the day of posting (not counted)
     last_day: dt.date  # the period ends at the end of this day
+    days: int = 7
+    unit: str = "calendar"  # "calendar" or "working"
+    # Where the counted last day fell on a 法定休假日 and the period was extended: that day.
+    extended_from: dt.date | None = None
 
     @property
     def first_free_day(self) -> dt.date:
@@ -189,6 +226,21 @@ class PublicNotice:
     publicity_id: str | None
     approved_on: dt.date | None
     rows: tuple[dict[str, Any], ...]
+    post_hoc_reason: str | None = None
+    effective_on: dt.date | None = None
+    objection_count: int = 0
+    objections_resolved: int = 0
+
+
+@dataclass(frozen=True)
+class HolidayYear:
+    """One year's State Council holiday arrangement, from data/holidays/<year>.yaml."""
+
+    year: int
+    source: str
+    file: str
+    days_off: frozenset[dt.date]  # 放假: holidays and the weekend days joined to them
+    workdays: frozenset[dt.date]  # 调休上班: weekend days that are working days
 
 
 @dataclass
@@ -199,3 +251,4 @@ class Dataset:
     divisions: Divisions
     policy: Policy
     notices: list[Notice] = field(default_factory=list)
+    holidays: dict[int, HolidayYear] = field(default_factory=dict)

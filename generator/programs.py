@@ -14,6 +14,7 @@ from .sources import Source
 
 SPEC_DIR = Path(__file__).with_name("programs")
 FIELD_TYPES = {"text", "name", "int", "money", "choice"}
+PERIOD_UNITS = ("calendar", "working")
 
 
 @dataclass(frozen=True)
@@ -42,25 +43,50 @@ class AmountRule:
 
 
 @dataclass(frozen=True)
+class PostHocRule:
+    """A result may be published without a prior 公示 when flagged with one of these reasons (事后公示)."""
+
+    reasons: tuple[str, ...]
+    source: Source
+    field: str  # every row must have `field` == `value` (e.g. aid_type 急难型)
+    value: str
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """A result is due online within `working_days` of its decision (双公示)."""
+
+    working_days: int
+    source: Source
+
+
+@dataclass(frozen=True)
 class ProgramSpec:
     code: str
     title: str
     short: str
     explainer: str
-    publicity: PublicityRule
+    kinds: tuple[str, ...]  # NoticeKind values this program publishes
+    level: str  # "village": posted where the household lives; "county": county-wide decisions
+    publicity: PublicityRule | None  # None: results need no prior 公示 (双公示)
     result_source: Source
     amount_rule: AmountRule | None
     fields: tuple[FieldSpec, ...]
+    renotice: Source | None = None  # an objection that changed the opinion needs a new 公示
+    termination: Source | None = None  # 终止公示 runs a period before support ends
+    post_hoc: PostHocRule | None = None
+    deadline: DeadlineRule | None = None
 
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
     def sources(self) -> list[Source]:
-        found = [self.publicity.source, self.result_source]
-        if self.amount_rule:
-            found.append(self.amount_rule.source)
-        return found
+        """Every source this program's rules cite, once each, for its explainer page."""
+        found = [self.publicity.source if self.publicity else None, self.renotice, self.result_source,
+                 self.amount_rule.source if self.amount_rule else None, self.termination,
+                 self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None]
+        return list(dict.fromkeys(s for s in found if s is not None))
 
 
 def _source(name: str) -> Source:
@@ -86,21 +112,36 @@ def _parse(raw: dict) -> ProgramSpec:
     for f in fields:
         if f.type not in FIELD_TYPES:
             raise ValueError(f"{raw['code']}: field {f.name} has unknown type {f.type!r}")
-    amount = raw.get("amount_rule")
-    return ProgramSpec(
+    amount, publicity = raw.get("amount_rule"), raw.get("publicity")
+    post_hoc, deadline = raw.get("post_hoc"), raw.get("deadline")
+    if publicity and publicity["unit"] not in PERIOD_UNITS:
+        raise ValueError(f"{raw['code']}: publicity unit must be one of {PERIOD_UNITS}")
+    kinds = tuple(raw.get("kinds", ["publicity", "result"]))
+    spec = ProgramSpec(
         code=raw["code"],
         title=raw["title"],
         short=raw["short"],
         explainer=raw["explainer"],
-        publicity=PublicityRule(
-            days=int(raw["publicity"]["days"]),
-            unit=raw["publicity"]["unit"],
-            source=_source(raw["publicity"]["source"]),
-        ),
+        kinds=kinds,
+        level=raw.get("level", "village"),
+        publicity=PublicityRule(int(publicity["days"]), publicity["unit"], _source(publicity["source"]))
+        if publicity else None,
         result_source=_source(raw["result_source"]),
         amount_rule=AmountRule(amount["field"], amount["standard"], _source(amount["source"])) if amount else None,
         fields=fields,
+        renotice=_source(raw["renotice"]) if raw.get("renotice") else None,
+        termination=_source(raw["termination"]) if raw.get("termination") else None,
+        post_hoc=PostHocRule(tuple(post_hoc["reasons"]), _source(post_hoc["source"]), post_hoc["field"],
+                             post_hoc["value"]) if post_hoc else None,
+        deadline=DeadlineRule(int(deadline["working_days"]), _source(deadline["source"])) if deadline else None,
     )
+    if spec.level not in ("village", "county"):
+        raise ValueError(f"{spec.code}: level must be village or county")
+    if ("publicity" in kinds or "termination" in kinds) and spec.publicity is None:
+        raise ValueError(f"{spec.code}: a program with 公示 needs a publicity rule")
+    if "termination" in kinds and spec.termination is None:
+        raise ValueError(f"{spec.code}: termination notices need a termination source")
+    return spec
 
 
 @cache

@@ -1,91 +1,301 @@
-"""Stage 4, publicity: decide, for `today`, every notice's status and why.
+"""Stage 4, publicity: decide, for `today`, every notice's status and why, citing the rule.
 
-A pure function of its inputs. Rules and their sources:
-- 公示 runs 7 days; the posting day is not counted (民法典 第二百零一条;
-  《最低生活保障审核确认办法》第十九条).
-- 公布 may follow only a 公示 that completed its period before the approval date,
-  and only for persons who appeared in that 公示.
+A pure function of its inputs (notices, program specs, a working-day calendar,
+today, and the manifest of what the previous build published). The rules:
+
+- A period of N days: the posting day is not counted (民法典 第二百零一条); if the
+  last day is a 法定休假日 the period ends at the end of the first working day
+  after it (第二百零三条). Programs may count working days instead.
+- A 公布 lists only persons who appeared, in the same program and village, in a
+  公示 that ended before the approval date, with no objection about them still
+  open on that date; where an objection changed the opinion and the program says
+  so, only a new 公示 after the resolution counts.
+- A 终止公示 must end before the termination takes effect.
+- 事后公示 (急难型临时救助) may skip the prior 公示 when flagged with its reason.
+- 双公示 decisions are due online within N working days; a late one is published
+  and reported as overdue.
+- A 公示 may not vanish or change while its period runs (checked against the
+  previous build's manifest).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
 
+from . import sources
 from .mask import mask_name
-from .model import Decision, Notice, NoticeKind, PublicityPeriod, PublicityStatus
+from .model import Decision, Notice, NoticeKind, ObjectionOutcome, PublicityPeriod, PublicityStatus
 from .programs import ProgramSpec, PublicityRule
-from .report import Problem
+from .report import Problem, Severity
+from .workdays import CalendarGap, WorkCalendar
+
+MANIFEST_VERSION = 1
 
 
 def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def publicity_period(start: dt.date, rule: PublicityRule) -> PublicityPeriod:
-    if rule.unit != "calendar":
-        raise ValueError(f"publicity unit {rule.unit!r} is not supported yet")
+def publicity_period(start: dt.date, rule: PublicityRule, calendar: WorkCalendar) -> PublicityPeriod:
+    """The period of a notice posted on `start`. Raises CalendarGap for a year no calendar covers."""
+    if rule.unit == "working":
+        # Working days: only working days after the posting day count, so the last day is one.
+        return PublicityPeriod(start, calendar.add_workdays(start, rule.days), rule.days, "working")
     # 民法典 第二百零一条: the day of posting is not counted; day 1 is the next day.
-    return PublicityPeriod(start=start, last_day=start + dt.timedelta(days=rule.days))
+    counted = start + dt.timedelta(days=rule.days)
+    # 民法典 第二百零三条: a last day that is a 法定休假日 (a holiday, or a weekend day that is not a
+    # make-up working day) moves to the end of the first working day after it.
+    last = calendar.next_workday(counted)
+    return PublicityPeriod(start, last, rule.days, "calendar", counted if last != counted else None)
 
 
-def _decide_publicity(notice: Notice, spec: ProgramSpec, today: dt.date) -> Decision:
-    period = publicity_period(notice.start, spec.publicity)
-    cite = spec.publicity.source.cite()
+def period_text(period: PublicityPeriod) -> str:
+    unit = "个工作日" if period.unit == "working" else "天"
+    text = f"{cn_date(period.start)}至{cn_date(period.last_day)}（{period.days}{unit}，张贴当日不计入"
+    if period.extended_from:
+        text += f"；第{period.days}天{cn_date(period.extended_from)}是法定休假日，顺延至其后第一个工作日"
+    return text + "）"
+
+
+def period_cite(rule: PublicityRule, period: PublicityPeriod) -> str:
+    cites = [rule.source.cite(), sources.PERIOD_COUNTING.cite()]
+    if period.extended_from:
+        cites.append(sources.PERIOD_END.cite())
+    return "、".join(cites)
+
+
+@dataclass(frozen=True)
+class _Context:
+    programs: dict[str, ProgramSpec]
+    calendar: WorkCalendar
+    today: dt.date
+    by_id: dict[str, Notice]
+
+
+def _status_by_period(notice: Notice, period: PublicityPeriod, today: dt.date, what: str) -> tuple[PublicityStatus, str]:
     if today < notice.start:
-        return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}开始公示", period)
+        return PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}开始{what}"
     if today <= period.last_day:
-        return Decision(notice.id, PublicityStatus.IN_PUBLICITY,
-                        f"公示期{spec.publicity.days}天，至{cn_date(period.last_day)}24时止（{cite}）", period)
-    return Decision(notice.id, PublicityStatus.ENDED, f"公示期已于{cn_date(period.last_day)}24时届满", period)
+        return PublicityStatus.IN_PUBLICITY, f"{what}期至{cn_date(period.last_day)}24时止"
+    return PublicityStatus.ENDED, f"{what}期已于{cn_date(period.last_day)}24时届满"
 
 
-def _decide_result(notice: Notice, spec: ProgramSpec, publicity: Notice, today: dt.date
-                   ) -> tuple[Decision, list[Problem]]:
-    period = publicity_period(publicity.start, spec.publicity)
-    cite = spec.publicity.source.cite()
-    where = notice.where
+def _decide_publicity(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
+    period = publicity_period(notice.start, spec.publicity, ctx.calendar)
+    status, reason = _status_by_period(notice, period, ctx.today, "公示")
+    return Decision(notice.id, status, f"{reason}（{period_cite(spec.publicity, period)}）", period), []
+
+
+def _decide_termination(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
+    period = publicity_period(notice.start, spec.publicity, ctx.calendar)
+    if notice.effective_on <= period.last_day:
+        problem = Problem(
+            "termination-before-period-ends",
+            f"终止生效日期{cn_date(notice.effective_on)}早于终止公示期满（{cn_date(period.last_day)}24时）："
+            f"公示期满后才能终止，最早{cn_date(period.first_free_day)}生效。依据：{spec.termination.cite()}。",
+            notice.where.file, notice.where.line, "effective_on")
+        return Decision(notice.id, PublicityStatus.BLOCKED, problem.message, period), [problem]
+    status, reason = _status_by_period(notice, period, ctx.today, "终止公示")
+    return Decision(notice.id, status, f"{reason}，{cn_date(notice.effective_on)}起终止（{spec.termination.cite()}）",
+                    period), []
+
+
+def _decide_deadline(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
+    """双公示: no prior 公示; due online within N working days of the decision."""
+    rule = spec.deadline
+    due = ctx.calendar.add_workdays(notice.approved_on, rule.working_days)
     problems = []
-    if notice.approved_on is not None and notice.approved_on <= period.last_day:
+    late_on = notice.start if notice.start > due else (ctx.today if ctx.today > due and notice.start > ctx.today else None)
+    if late_on is not None:
         problems.append(Problem(
-            "publicity-not-completed",
-            f"公示“{publicity.id}”的公示期到{cn_date(period.last_day)}24时才届满，"
-            f"审批日期{cn_date(notice.approved_on)}早于期满，不得据此公布。"
-            f"最早可在{cn_date(period.first_free_day)}审批。依据：{cite}。",
-            where.file, where.line, "approved_on"))
-    posted = {row.person_key for row in publicity.roster}
-    for row in notice.roster:
-        if row.person_key and row.person_key not in posted:
-            name = mask_name(str(row.fields.get("name", "")))
+            "disclosure-overdue",
+            f"决定于{cn_date(notice.approved_on)}作出，应在{cn_date(due)}前上网公开（{rule.working_days}个工作日内），"
+            f"公开日期{cn_date(notice.start)}已逾期。仍予发布，请在工作报告中说明。依据：{rule.source.cite()}。",
+            notice.where.file, notice.where.line, "published_on", Severity.WARNING))
+    if ctx.today < notice.start:
+        return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}公开"), problems
+    return Decision(notice.id, PublicityStatus.PUBLISHED,
+                    f"决定日期{cn_date(notice.approved_on)}，应于{cn_date(due)}前公开（{rule.source.cite()}）"), problems
+
+
+def _decide_post_hoc(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
+    if ctx.today < notice.start:
+        return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}公布"), []
+    return Decision(notice.id, PublicityStatus.PUBLISHED,
+                    f"事后公示：{notice.post_hoc_reason}，先行救助后公布（{spec.post_hoc.source.cite()}）"), []
+
+
+def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notice_level_failed: bool) -> Problem | None:
+    """Why this person may not be in this 公布, or None if they may."""
+    approved = notice.approved_on
+    cite = spec.publicity.source.cite()
+    name = mask_name(str(row.fields.get("name", "")))
+    candidates = sorted(
+        (s for s in ctx.by_id.values()
+         if s.kind is NoticeKind.PUBLICITY and s.program == notice.program and s.division_code == notice.division_code
+         and any(r.person_key == row.person_key for r in s.roster)),
+        key=lambda s: (s.start, s.id))
+
+    def at(slug: str, text: str) -> Problem:
+        return Problem(slug, f"“{name}”{text}", row.where.file, row.where.line, "person_key")
+
+    if not candidates:
+        return at("person-not-in-publicity", f"没有出现在本村（社区）“{spec.title}”的任何公示中：未经公示的人员不得公布。依据：{cite}。")
+    objections = [(s, o) for s in candidates for o in s.objections if o.person_key == row.person_key]
+    changed_on = [o.resolved_on for _, o in objections
+                  if spec.renotice and o.outcome is ObjectionOutcome.CHANGED and o.resolved_on <= approved]
+    renotice_after = max(changed_on, default=None)
+    why = []
+    for s in candidates:
+        period = publicity_period(s.start, spec.publicity, ctx.calendar)
+        open_objection = next((o for t, o in objections
+                               if t is s and o.raised_on <= approved and o.unresolved_on(approved)), None)
+        if period.last_day >= approved:
+            why.append(("not-completed", s, period))
+        elif open_objection is not None:
+            why.append(("objection-open", s, open_objection))
+        elif renotice_after is not None and s.start < renotice_after:
+            why.append(("renotice", s, renotice_after))
+        else:
+            return None  # this 公示 qualifies the person
+    kinds = [w[0] for w in why]
+    if "objection-open" in kinds:
+        s, o = why[kinds.index("objection-open")][1:]
+        return at("objection-unresolved",
+                  f"在公示“{s.id}”中被提出的异议（{cn_date(o.raised_on)}提出）在审批日{cn_date(approved)}前尚未处理完毕，"
+                  f"不得公布。请核实处理后再审批。依据：{cite}。")
+    # A 公示 that would qualify the person once it ends (a re-notice included) is the precise reason.
+    pending = [(s, p) for kind, s, p in why
+               if kind == "not-completed" and (renotice_after is None or s.start >= renotice_after)]
+    if pending:
+        s, period = pending[0]
+        if notice_level_failed and s.id == notice.publicity_id:
+            return None  # the notice-level message already says this 公示 had not ended
+        return at("publicity-not-completed",
+                  f"所在的公示“{s.id}”到{cn_date(period.last_day)}24时才届满，审批日期{cn_date(approved)}早于期满。依据：{cite}。")
+    return at("renotice-required",
+              f"的审核意见因异议于{cn_date(renotice_after)}改变，须重新公示{spec.publicity.days}天、期满后才能审批公布。"
+              f"依据：{spec.renotice.cite()}。")
+
+
+def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
+    if spec.deadline is not None and spec.publicity is None:
+        return _decide_deadline(notice, spec, ctx)
+    if notice.post_hoc_reason is not None:
+        return _decide_post_hoc(notice, spec, ctx)
+    problems = []
+    linked = ctx.by_id.get(notice.publicity_id or "")
+    period = None
+    if linked is not None and linked.kind is NoticeKind.PUBLICITY:
+        period = publicity_period(linked.start, spec.publicity, ctx.calendar)
+        if notice.approved_on <= period.last_day:
             problems.append(Problem(
-                "person-not-in-publicity",
-                f"“{name}”没有出现在公示“{publicity.id}”的名单中：未经公示的人员不得公布。依据：{cite}。",
-                row.where.file, row.where.line, "person_key"))
+                "publicity-not-completed",
+                f"公示“{linked.id}”的公示期到{cn_date(period.last_day)}24时才届满，"
+                f"审批日期{cn_date(notice.approved_on)}早于期满，不得据此公布。"
+                f"最早可在{cn_date(period.first_free_day)}审批。依据：{period_cite(spec.publicity, period)}。",
+                notice.where.file, notice.where.line, "approved_on"))
+    for row in notice.roster:
+        if row.person_key:
+            found = _person_problem(notice, row, spec, ctx, notice_level_failed=bool(problems))
+            if found is not None:
+                problems.append(found)
     if problems:
         return Decision(notice.id, PublicityStatus.BLOCKED, problems[0].message, period), problems
-    if today < notice.start:
+    if ctx.today < notice.start:
         return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}公布", period), []
     return Decision(notice.id, PublicityStatus.PUBLISHED,
-                    f"公示期满无异议，{cn_date(notice.approved_on)}审批（{spec.result_source.cite()}）", period), []
+                    f"公示期满，{cn_date(notice.approved_on)}审批（{spec.result_source.cite()}）", period), []
 
 
-def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.date
+_DECIDERS = {
+    NoticeKind.PUBLICITY: _decide_publicity,
+    NoticeKind.TERMINATION: _decide_termination,
+    NoticeKind.RESULT: _decide_result,
+}
+
+
+def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.date,
+           calendar: WorkCalendar | None = None, previous_manifest: dict | None = None
            ) -> tuple[dict[str, Decision], list[Problem]]:
-    """Every notice's decision on `today`, and the problems that forbid publishing any of them."""
-    by_id = {n.id: n for n in notices}
+    """Every notice's decision on `today`, and the problems (errors forbid publishing; warnings are reported)."""
+    calendar = calendar or WorkCalendar()
+    ctx = _Context(programs, calendar, today, {n.id: n for n in notices})
     decisions: dict[str, Decision] = {}
     problems: list[Problem] = []
+    gaps: dict[int, Problem] = {}
     for notice in notices:
         spec = programs.get(notice.program)
-        if spec is None:
+        if spec is None or notice.kind.value not in spec.kinds:
             continue  # `validate` reports it; deciding the rest lets one run report every problem
-        if notice.kind is NoticeKind.PUBLICITY:
-            decisions[notice.id] = _decide_publicity(notice, spec, today)
+        if notice.kind is NoticeKind.RESULT and notice.post_hoc_reason is None and spec.publicity is not None:
+            linked = ctx.by_id.get(notice.publicity_id or "")
+            if linked is None or linked.kind is not NoticeKind.PUBLICITY:
+                continue  # reported by `validate` (publicity-not-found)
+        try:
+            decision, found = _DECIDERS[notice.kind](notice, spec, ctx)
+        except CalendarGap as gap:
+            # Never a silent guess: no period is computed without the year's holiday arrangement.
+            gaps.setdefault(gap.year, Problem("calendar-year-missing", gap.message(), notice.where.file,
+                                              notice.where.line, None))
             continue
-        publicity = by_id.get(notice.publicity_id or "")
-        if publicity is None or publicity.kind is not NoticeKind.PUBLICITY:
-            continue  # reported by `validate` (publicity-not-found)
-        decision, found = _decide_result(notice, spec, publicity, today)
         decisions[notice.id] = decision
         problems += found
+    problems += gaps.values()
+    if previous_manifest:
+        problems += check_manifest(previous_manifest, notices, today)
     return decisions, problems
 
+
+# -- the manifest: what a build published, so the next build can tell a 公示 vanished or changed --
+
+def notice_digest(notice: Notice) -> str:
+    """A fingerprint of a notice's content, person keys included (it reveals none of them)."""
+    body = {
+        "program": notice.program, "kind": notice.kind.value, "division": notice.division_code,
+        "issuer": notice.issuer, "document_number": notice.document_number, "start": notice.start.isoformat(),
+        "rows": [[r.person_key, sorted((k, str(v)) for k, v in r.fields.items())] for r in notice.roster],
+    }
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.date) -> dict:
+    entries = {}
+    for notice in sorted(notices, key=lambda n: n.id):
+        decision = decisions.get(notice.id)
+        if decision is None or not decision.status.visible:
+            continue
+        entries[notice.id] = {
+            "kind": notice.kind.value,
+            "start": notice.start.isoformat(),
+            "last_day": decision.period.last_day.isoformat() if decision.period and notice.kind.has_period else None,
+            "digest": notice_digest(notice),
+        }
+    return {"version": MANIFEST_VERSION, "today": today.isoformat(), "notices": entries}
+
+
+def check_manifest(previous: dict, notices: list[Notice], today: dt.date) -> list[Problem]:
+    """A notice published with a running period must still be there, unchanged, until it ends."""
+    by_id = {n.id: n for n in notices}
+    problems = []
+    for notice_id, entry in sorted((previous.get("notices") or {}).items()):
+        last_day = entry.get("last_day")
+        if not last_day or dt.date.fromisoformat(last_day) < today:
+            continue  # no period, or it has ended: a correction is a new notice's business now
+        file = f"data/notices/{notice_id}.yaml"
+        current = by_id.get(notice_id)
+        until = cn_date(dt.date.fromisoformat(last_day))
+        if current is None:
+            problems.append(Problem(
+                "withdrawn-during-publicity",
+                f"已发布的公示在公示期内（至{until}24时）被删除。公示期内不得撤下公示：请恢复此文件；"
+                "如名单确有错误，请另行发布更正后的公示。", file, None, None))
+        elif notice_digest(current) != entry.get("digest"):
+            problems.append(Problem(
+                "changed-during-publicity",
+                f"已发布的公示在公示期内（至{until}24时）被修改。公示期内不得改动名单或文号：请改回原样；"
+                "如名单确有错误，请另行发布更正后的公示。", file, None, None))
+    return problems

@@ -22,7 +22,7 @@ from . import sources
 from .mask import format_money
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
-from .publicity import cn_date
+from .publicity import cn_date, period_text
 from .report import BuildFailed, Problem
 
 LATEST_RESULTS_ON_HOME = 10
@@ -35,14 +35,25 @@ class NoticeView:
     notice: PublicNotice
     decision: Decision
     spec: ProgramSpec
-    village: Village
-    town: Town
+    village: Village | None  # None for county-wide notices (双公示)
+    town: Town | None
+    place: str  # where it applies, for people: 东湖镇桃源村, or the county
     title: str
     path: str  # docs-relative .md path
 
     @property
     def status(self) -> PublicityStatus:
         return self.decision.status
+
+    @property
+    def status_label(self) -> str:
+        if self.notice.post_hoc_reason and self.status is PublicityStatus.PUBLISHED:
+            return "事后公示"
+        return self.status.label
+
+    @property
+    def kind(self) -> str:
+        return self.notice.kind.value
 
 
 @dataclass(frozen=True)
@@ -51,9 +62,18 @@ class Rendered:
     nav: list
 
 
-def notice_title(notice: PublicNotice, spec: ProgramSpec, village: Village) -> str:
-    what = "审核意见公示" if notice.kind is NoticeKind.PUBLICITY else "对象名单公布"
-    return f"{village.name}{spec.title}{what}（{notice.start.year}年{notice.start.month}月）"
+def notice_title(notice: PublicNotice, spec: ProgramSpec, place: str) -> str:
+    if notice.kind is NoticeKind.PUBLICITY:
+        what = "审核意见公示"
+    elif notice.kind is NoticeKind.TERMINATION:
+        what = "终止公示"
+    elif notice.post_hoc_reason:
+        what = "事后公示"
+    elif spec.level == "county":
+        what = "公开"
+    else:
+        what = "对象名单公布"
+    return f"{place}{spec.title}{what}（{notice.start.year}年{notice.start.month}月）"
 
 
 def _environment(templates_dir: Path) -> jinja2.Environment:
@@ -88,11 +108,12 @@ def _views(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         decision = decisions[notice.id]
         if not decision.status.visible:
             continue  # not yet (or never) public: no page, no link, no trace
-        village = dataset.divisions.village(notice.division_code)
-        town = dataset.divisions.town(village.town_code)
         spec = programs[notice.program]
-        views.append(NoticeView(notice, decision, spec, village, town,
-                                notice_title(notice, spec, village), f"notices/{notice.id}.md"))
+        village = dataset.divisions.village(notice.division_code)
+        town = dataset.divisions.town(village.town_code) if village else None
+        place = f"{town.name}{village.name}" if village else dataset.divisions.county_name
+        title = notice_title(notice, spec, village.name if village else "")
+        views.append(NoticeView(notice, decision, spec, village, town, place, title, f"notices/{notice.id}.md"))
     # Newest first; ties broken by id so the output never depends on file order.
     return sorted(views, key=lambda v: (v.notice.start, v.notice.id), reverse=True)
 
@@ -103,7 +124,8 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     views = _views(dataset, public, decisions, programs)
     by_village: dict[str, list[NoticeView]] = defaultdict(list)
     for v in views:
-        by_village[v.village.code].append(v)
+        if v.village:
+            by_village[v.village.code].append(v)
     common = {"site": dataset.site, "divisions": dataset.divisions, "today": today, "Status": PublicityStatus,
               "sources": sources}
     pages: dict[str, str] = {}
@@ -114,16 +136,18 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
     in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
     results = [v for v in views if v.status is PublicityStatus.PUBLISHED]
-    page("index.md", "home.md.j2", in_publicity=in_publicity, results=results[:LATEST_RESULTS_ON_HOME])
+    page("index.md", "home.md.j2", in_publicity=in_publicity, results=results[:LATEST_RESULTS_ON_HOME],
+         county_wide=[v for v in views if v.village is None][:LATEST_RESULTS_ON_HOME])
     page("archive.md", "archive.md.j2", months=_by_month(views))
     for town in dataset.divisions.towns:
-        town_views = [v for v in views if v.town.code == town.code]
+        town_views = [v for v in views if v.town and v.town.code == town.code]
         page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=by_village)
         for village in town.villages:
             page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
                  views=by_village.get(village.code, []))
     for v in views:
-        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision)
+        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision,
+             period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
 
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages)
     return Rendered(pages, _nav(dataset, explainers, pages))

@@ -87,7 +87,10 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
         return [Problem("unknown-program", f"没有“{notice.program}”这个项目。可用的项目：{'、'.join(sorted(programs))}。",
                         where.file, where.line, "program")]
     problems = []
-    if dataset.divisions.village(notice.division_code) is None:
+    if spec.level == "county" and notice.division_code != dataset.divisions.county_code:
+        problems.append(Problem("unknown-division", f"“{spec.title}”是全县公开的事项，区划代码应为县代码 "
+                                f"{dataset.divisions.county_code}。", where.file, where.line, "division"))
+    elif spec.level == "village" and dataset.divisions.village(notice.division_code) is None:
         problems.append(Problem("unknown-division", "区划代码不在 data/divisions.yaml 的村（社区）中，请核对或先补充区划。",
                                 where.file, where.line, "division"))
     if not notice.roster:
@@ -95,25 +98,21 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
     if spec.amount_rule and dataset.policy.standard_on(spec.amount_rule.standard, notice.start) is None:
         problems.append(Problem("no-standard", f"data/policy/ 中没有 {notice.start} 当天有效的“{spec.title}”标准，请补充。",
                                 where.file, where.line, "program"))
+    if notice.kind.value not in spec.kinds:
+        kinds = "、".join(NoticeKind(k).label for k in spec.kinds)
+        problems.append(Problem("kind-not-allowed", f"“{spec.title}”只发布：{kinds}。", where.file, where.line, "kind"))
     if notice.kind is NoticeKind.RESULT:
-        publicity = by_id.get(notice.publicity_id or "")
-        if publicity is None or publicity.kind is not NoticeKind.PUBLICITY:
-            problems.append(Problem("publicity-not-found", f"找不到公布所依据的公示“{notice.publicity_id}”（data/notices/ 中的文件名）。",
-                                    where.file, where.line, "publicity"))
-        elif (publicity.program, publicity.division_code) != (notice.program, notice.division_code):
-            problems.append(Problem("publicity-mismatch", "所依据的公示与本公布的项目或村（社区）不一致。",
-                                    where.file, where.line, "publicity"))
-        if notice.approved_on and notice.approved_on > notice.start:
-            problems.append(Problem("dates-out-of-order", "公布日期早于审批日期：应先审批，再公布。",
-                                    where.file, where.line, "published_on"))
+        problems += _check_result_links(notice, spec, by_id)
+    problems += _check_objections(notice)
 
     allowed = set(spec.field_names)
+    keyed = spec.publicity is not None  # person keys link a 公示 to its 公布; programs without 公示 need none
     seen = Counter(row.person_key for row in notice.roster)
     for row in notice.roster:
-        if not PERSON_KEY.match(row.person_key):
+        if keyed and not PERSON_KEY.match(row.person_key):
             problems.append(_row_problem(row, "bad-person-key", "化名键应为64位十六进制字符（由导入命令生成），请重新导入。",
                                          "person_key"))
-        elif seen[row.person_key] > 1:
+        elif keyed and seen[row.person_key] > 1:
             problems.append(_row_problem(row, "duplicate-person", "同一人在本公告名册中出现了不止一次，请删除重复行。",
                                          "person_key"))
         for name in sorted(set(row.fields) - allowed):
@@ -126,6 +125,46 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
             problems += _check_field(row, f, notice)
         problems += _check_amount(row, spec, notice, dataset)
     return problems
+
+
+def _check_result_links(notice: Notice, spec: ProgramSpec, by_id: dict[str, Notice]) -> list[Problem]:
+    where = notice.where
+    problems = []
+    if notice.approved_on and notice.approved_on > notice.start:
+        problems.append(Problem("dates-out-of-order", "公布日期早于审批（决定）日期：应先审批，再公布。",
+                                where.file, where.line, "published_on"))
+    if notice.post_hoc_reason is not None:
+        rule = spec.post_hoc
+        if rule is None:
+            return problems + [Problem("post-hoc-not-allowed", f"“{spec.title}”不能不经公示直接公布（事后公示）。",
+                                       where.file, where.line, "post_hoc_reason")]
+        if notice.post_hoc_reason not in rule.reasons:
+            problems.append(Problem("bad-post-hoc-reason", f"事后公示的原因只能是：{'、'.join(rule.reasons)}。",
+                                    where.file, where.line, "post_hoc_reason"))
+        for row in notice.roster:
+            if row.fields.get(rule.field) != rule.value:
+                problems.append(_row_problem(
+                    row, "post-hoc-not-emergency",
+                    f"只有“{rule.value}”可以先行救助、事后公示；其他救助应先公示7天。依据：{rule.source.cite()}。", rule.field))
+        return problems
+    if spec.publicity is None:
+        return problems
+    publicity = by_id.get(notice.publicity_id or "")
+    if publicity is None or publicity.kind is not NoticeKind.PUBLICITY:
+        problems.append(Problem("publicity-not-found", f"找不到公布所依据的公示“{notice.publicity_id or ''}”"
+                                "（写 data/notices/ 中公示文件的文件名，不含 .yaml）。", where.file, where.line, "publicity"))
+    elif (publicity.program, publicity.division_code) != (notice.program, notice.division_code):
+        problems.append(Problem("publicity-mismatch", "所依据的公示与本公布的项目或村（社区）不一致。",
+                                where.file, where.line, "publicity"))
+    return problems
+
+
+def _check_objections(notice: Notice) -> list[Problem]:
+    if notice.objections and notice.kind is NoticeKind.RESULT:
+        return [Problem("objection-on-result", "异议应记录在对应的公示文件中，而不是公布文件中。",
+                        notice.where.file, notice.where.line, "objections")]
+    return [Problem("objection-before-publicity", "异议提出日期早于公示开始日期，请核对。", o.where.file, o.where.line,
+                    "raised_on") for o in notice.objections if o.raised_on < notice.start]
 
 
 def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem]:

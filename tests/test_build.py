@@ -62,7 +62,8 @@ def test_a_scheduled_notice_leaves_no_trace(demo_site):
     assert not (demo_site / "notices/2026-12-03-shiqiao-gs").exists()
     for path in demo_site.rglob("*"):
         if path.is_file() and path.suffix in {".html", ".json", ".xml"}:
-            assert "shiqiao" not in path.read_text(encoding="utf-8"), path
+            text = path.read_text(encoding="utf-8")
+            assert "2026-12-03-shiqiao-gs" not in text and "东政民公〔2026〕33号" not in text, path
 
 
 def test_rosters_stay_out_of_the_search_index_but_notices_are_found(demo_site):

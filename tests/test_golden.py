@@ -16,6 +16,7 @@ from generator.programs import all_programs
 from generator.publicity import decide
 from generator.render import render
 from generator.validate import validate
+from generator.workdays import WorkCalendar
 
 GOLDEN = REPO / "tests" / "golden"
 
@@ -24,8 +25,9 @@ def render_demo() -> dict[str, str]:
     programs = all_programs()
     dataset, problems = load(REPO / "data")
     assert problems == [] and validate(dataset, programs) == []
-    decisions, problems = decide(dataset.notices, programs, dt.date.fromisoformat(DEMO_TODAY))
-    assert problems == []
+    decisions, problems = decide(dataset.notices, programs, dt.date.fromisoformat(DEMO_TODAY),
+                                 WorkCalendar(dataset.holidays))
+    assert [p.slug for p in problems] == ["disclosure-overdue"]  # the demo's late 双公示 decision
     public, _ = mask(dataset.notices, programs)
     return render(dataset, public, decisions, programs, REPO / "templates", REPO / "content",
                   dt.date.fromisoformat(DEMO_TODAY)).pages
