@@ -26,6 +26,30 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     min: int | None = None
     max: int | None = None
+    aliases: tuple[str, ...] = ()  # other headers clerks' sheets use for this column
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.label, *self.aliases)
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """Persons in this program may not be in `program`'s roster at the same time."""
+
+    program: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class ConditionalCheck:
+    """On import: where `when_field` == `when_value`, `field` must be one of `allowed`."""
+
+    when_field: str
+    when_value: str
+    field: str
+    allowed: tuple[str, ...]
+    source: Source
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,7 @@ class AmountRule:
     field: str
     standard: str  # the policy program whose standard bounds the amount
     source: Source
+    per_person: bool = False  # True: the bound is the standard itself, not standard x household size
 
 
 @dataclass(frozen=True)
@@ -71,11 +96,15 @@ class ProgramSpec:
     publicity: PublicityRule | None  # None: results need no prior 公示 (双公示)
     result_source: Source
     amount_rule: AmountRule | None
-    fields: tuple[FieldSpec, ...]
+    fields: tuple[FieldSpec, ...]  # the allow-list: published, in column order
     renotice: Source | None = None  # an objection that changed the opinion needs a new 公示
     termination: Source | None = None  # 终止公示 runs a period before support ends
     post_hoc: PostHocRule | None = None
     deadline: DeadlineRule | None = None
+    # Read from a raw roster to check it, never written to data/ (e.g. a disability grade).
+    import_only_fields: tuple[FieldSpec, ...] = ()
+    excludes: tuple[ExclusionRule, ...] = ()
+    checks: tuple[ConditionalCheck, ...] = ()
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -85,7 +114,8 @@ class ProgramSpec:
         """Every source this program's rules cite, once each, for its explainer page."""
         found = [self.publicity.source if self.publicity else None, self.renotice, self.result_source,
                  self.amount_rule.source if self.amount_rule else None, self.termination,
-                 self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None]
+                 self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None,
+                 *(e.source for e in self.excludes), *(c.source for c in self.checks)]
         return list(dict.fromkeys(s for s in found if s is not None))
 
 
@@ -96,22 +126,17 @@ def _source(name: str) -> Source:
     return value
 
 
+def _field(f: dict) -> FieldSpec:
+    spec = FieldSpec(name=f["name"], label=f["label"], type=f["type"], mask=f.get("mask"),
+                     choices=tuple(f.get("choices", ())), min=f.get("min"), max=f.get("max"),
+                     aliases=tuple(f.get("aliases", ())))
+    if spec.type not in FIELD_TYPES:
+        raise ValueError(f"field {spec.name} has unknown type {spec.type!r}")
+    return spec
+
+
 def _parse(raw: dict) -> ProgramSpec:
-    fields = tuple(
-        FieldSpec(
-            name=f["name"],
-            label=f["label"],
-            type=f["type"],
-            mask=f.get("mask"),
-            choices=tuple(f.get("choices", ())),
-            min=f.get("min"),
-            max=f.get("max"),
-        )
-        for f in raw["fields"]
-    )
-    for f in fields:
-        if f.type not in FIELD_TYPES:
-            raise ValueError(f"{raw['code']}: field {f.name} has unknown type {f.type!r}")
+    fields = tuple(_field(f) for f in raw["fields"])
     amount, publicity = raw.get("amount_rule"), raw.get("publicity")
     post_hoc, deadline = raw.get("post_hoc"), raw.get("deadline")
     if publicity and publicity["unit"] not in PERIOD_UNITS:
@@ -127,13 +152,18 @@ def _parse(raw: dict) -> ProgramSpec:
         publicity=PublicityRule(int(publicity["days"]), publicity["unit"], _source(publicity["source"]))
         if publicity else None,
         result_source=_source(raw["result_source"]),
-        amount_rule=AmountRule(amount["field"], amount["standard"], _source(amount["source"])) if amount else None,
+        amount_rule=AmountRule(amount["field"], amount["standard"], _source(amount["source"]),
+                               bool(amount.get("per_person"))) if amount else None,
         fields=fields,
         renotice=_source(raw["renotice"]) if raw.get("renotice") else None,
         termination=_source(raw["termination"]) if raw.get("termination") else None,
         post_hoc=PostHocRule(tuple(post_hoc["reasons"]), _source(post_hoc["source"]), post_hoc["field"],
                              post_hoc["value"]) if post_hoc else None,
         deadline=DeadlineRule(int(deadline["working_days"]), _source(deadline["source"])) if deadline else None,
+        import_only_fields=tuple(_field(f) for f in raw.get("import_only_fields", ())),
+        excludes=tuple(ExclusionRule(e["program"], _source(e["source"])) for e in raw.get("excludes", ())),
+        checks=tuple(ConditionalCheck(c["when"]["field"], c["when"]["equals"], c["require"]["field"],
+                                      tuple(c["require"]["in"]), _source(c["source"])) for c in raw.get("checks", ())),
     )
     if spec.level not in ("village", "county"):
         raise ValueError(f"{spec.code}: level must be village or county")

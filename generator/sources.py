@@ -91,3 +91,32 @@ DUAL_DISCLOSURE_DEADLINE = Source(
     "关于行政许可、行政处罚信息公示的要求",
     "行政许可、行政处罚决定作出之日起7个工作日内上网公开。",
 )
+
+DISABILITY_SUBSIDIES = "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）"
+LIVING_SUBSIDY_TARGET = Source(
+    DISABILITY_SUBSIDIES,
+    "“补贴对象”",
+    "困难残疾人生活补贴主要补助最低生活保障家庭中的残疾人。",
+)
+CARE_SUBSIDY_GRADE = Source(
+    DISABILITY_SUBSIDIES,
+    "“补贴对象”",
+    "重度残疾人护理补贴的对象为残疾等级被评定为一级、二级且需要长期照护的重度残疾人。",
+)
+# The county's own plan (the report cites 冷民发〔2020〕19号); a county adopting the tool names its own.
+TWO_SUBSIDIES_PLAN = "《示范县残疾人两项补贴实施方案》（示例：请改为本县文件）"
+TWO_SUBSIDIES_PUBLICITY = Source(
+    TWO_SUBSIDIES_PLAN,
+    "“审核公示”",
+    "乡镇（街道）审核意见在申请人所在村（社区）公示7天，期满无异议后由县民政部门审定并公布。",
+)
+TWO_SUBSIDIES_AMOUNT = Source(
+    TWO_SUBSIDIES_PLAN,
+    "“补贴标准”",
+    "困难残疾人生活补贴和重度残疾人护理补贴标准均为每人每月65元（2020年起）。",
+)
+TEKUN_NO_DISABILITY_SUBSIDIES = Source(
+    TWO_SUBSIDIES_PLAN,
+    "“补贴对象”",
+    "一、二级残疾人享受护理补贴，享受低保的一至四级残疾人享受生活补贴，特困人员不享受残疾人两项补贴。",
+)

@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 from . import sources
 from .detect import find_personal_data
 from .mask import is_masked_name, mask_name
-from .model import Dataset, Notice, NoticeKind, RosterRow
-from .programs import FieldSpec, ProgramSpec
+from .model import Dataset, Notice, NoticeKind, RosterRow, Standard
+from .programs import AmountRule, FieldSpec, ProgramSpec
 from .report import Problem
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -64,19 +64,23 @@ def _check_amount(row: RosterRow, spec: ProgramSpec, notice: Notice, dataset: Da
         return []
     try:
         amount = Decimal(str(row.fields.get(rule.field)))
-        size = int(row.fields.get("household_size"))
+        size = 1 if rule.per_person else int(row.fields.get("household_size"))
     except (InvalidOperation, TypeError, ValueError):
         return []  # already reported by the field checks
     standard = dataset.policy.standard_on(rule.standard, notice.start)
     if standard is None:
         return []  # reported once per notice
+    problem = amount_problem(amount, size, standard, rule)
+    return [_row_problem(row, "amount-above-standard", problem, rule.field)] if problem else []
+
+
+def amount_problem(amount: Decimal, size: int, standard: Standard, rule: AmountRule) -> str | None:
+    """The message when an amount exceeds what the standard allows, else None (shared with import)."""
     ceiling = standard.monthly_per_person * size
-    if amount > ceiling:
-        return [_row_problem(
-            row, "amount-above-standard",
-            f"月保障金 {amount} 元超过上限 {ceiling} 元（低保标准 {standard.monthly_per_person} 元/人·月 × {size} 人）。"
-            f"请核对金额或家庭人口。依据：{rule.source.cite()}。", rule.field)]
-    return []
+    if amount <= ceiling:
+        return None
+    basis = f"标准 {standard.monthly_per_person} 元/人·月" + ("" if rule.per_person else f" × {size} 人")
+    return f"每月金额 {amount} 元超过上限 {ceiling} 元（{basis}）。请核对金额或人数。依据：{rule.source.cite()}。"
 
 
 def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramSpec],
