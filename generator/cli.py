@@ -12,8 +12,11 @@ from pathlib import Path
 
 from .audit import audit, summary
 from .build import Paths, build
+from .importer import ImportRequest, run_import
 from .load import load
-from .report import BuildFailed
+from .model import NoticeKind
+from .pseudonym import KeyProblem, generate_key_file
+from .report import BuildFailed, Severity
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -53,6 +56,29 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--today", type=_date, default=None,
                    help="按哪一天判定公示状态，YYYY-MM-DD（默认今天）")
 
+    i = commands.add_parser("import", help="把原始名册（Excel 或 CSV）校验、脱敏后写入 data/notices/")
+    i.add_argument("roster", type=Path, help="原始名册文件（.xlsx 或 .csv），放在项目目录以外")
+    i.add_argument("--program", required=True, help="项目，例如 dibao_rural（农村低保）、dibao_urban、tekun")
+    i.add_argument("--division", required=True, help="村（社区）的12位区划代码；全县事项写县代码")
+    i.add_argument("--kind", required=True, choices=[k.value for k in NoticeKind],
+                   help="publicity 公示 / result 公布 / termination 终止公示")
+    i.add_argument("--start", required=True, type=_date, help="公示开始日期；公布则为公布日期（YYYY-MM-DD）")
+    i.add_argument("--document-number", required=True, help="文号，例如 东政民公〔2026〕31号")
+    i.add_argument("--issuer", help="发布单位（默认：公示为乡镇，公布为县民政部门）")
+    i.add_argument("--id", dest="notice_id", help="公告编号（文件名），默认按日期、区划和类型生成")
+    i.add_argument("--sheet", help="工作表名称（默认第一个）")
+    i.add_argument("--publicity", dest="publicity_id", help="公布所依据的公示编号")
+    i.add_argument("--approved-on", type=_date, help="审批（决定）日期，公布时必填")
+    i.add_argument("--effective-on", type=_date, help="终止生效日期，终止公示时必填")
+    i.add_argument("--post-hoc-reason", help="事后公示的原因（急难型临时救助）")
+    i.add_argument("--key-file", type=Path, help="县级密钥文件（也可设环境变量 GONGSHI_KEY_FILE）")
+    i.add_argument("--data", type=Path, default=Path("data"), help="数据目录（默认 data）")
+    i.add_argument("--replace", action="store_true", help="替换已存在的同名公告文件")
+
+    k = commands.add_parser("keygen", help="生成县级密钥文件（只需一次，妥善保管）")
+    k.add_argument("--out", type=Path, required=True, help="密钥文件路径，必须在项目目录以外")
+    k.add_argument("--project", type=Path, default=Path("."), help="项目目录（默认当前目录）")
+
     a = commands.add_parser("audit", help="检查目录中的每个文件是否含有身份证号、手机号或数据文件")
     a.add_argument("path", type=Path, help="要审计的目录，例如 site")
     a.add_argument("--data", type=Path, default=Path("data"),
@@ -64,6 +90,23 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+WARNINGS_SHOWN_PER_KIND = 10
+
+
+def _say_problems(problems) -> None:
+    """Every error; warnings of one kind up to ten, then how many more (100,000 alike bury the errors)."""
+    shown: dict[str, int] = {}
+    for problem in problems:
+        if problem.severity is Severity.WARNING:
+            shown[problem.slug] = shown.get(problem.slug, 0) + 1
+            if shown[problem.slug] > WARNINGS_SHOWN_PER_KIND:
+                continue
+        _say(problem.format())
+    for slug, count in shown.items():
+        if count > WARNINGS_SHOWN_PER_KIND:
+            _say(f"警告 [{slug}]：另有 {count - WARNINGS_SHOWN_PER_KIND} 条同类警告未列出。")
+
+
 def _build(args: argparse.Namespace) -> int:
     # The clock is read here, at the edge, and nowhere in the pipeline.
     today = args.today or dt.date.today()
@@ -72,16 +115,55 @@ def _build(args: argparse.Namespace) -> int:
     try:
         result = build(paths, today, progress=lambda stage: _say(f"… {stage}"))
     except BuildFailed as failed:
-        for problem in failed.problems:
-            _say(problem.format())
+        _say_problems(failed.problems)
         _say(f"生成失败（{STAGE_NAMES.get(failed.stage, failed.stage)}）：共 {len(failed.problems)} 个问题，"
              f"请逐条改正后重新运行。原有网站 {args.out} 没有改动。")
         return EXIT_PROBLEMS
-    for warning in result.warnings:
-        _say(warning.format())
+    _say_problems(result.warnings)
     shown = sum(1 for d in result.decisions.values() if d.status.visible)
     _say(f"完成：按 {today.isoformat()} 判定，发布 {shown} 条公告、共 {result.pages} 个页面，"
          f"用时 {time.monotonic() - started:.1f} 秒。网站在 {args.out}/。")
+    return EXIT_OK
+
+
+def _progress(items, total: int, what: str):
+    """A progress bar on the clerk's terminal for long files; nothing when output is piped."""
+    if total < 2000 or not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc=what, unit="行", file=sys.stderr, leave=False)
+
+
+def _import(args: argparse.Namespace) -> int:
+    request = ImportRequest(
+        roster=args.roster, program=args.program, division=args.division, kind=NoticeKind(args.kind),
+        start=args.start, document_number=args.document_number, data=args.data, issuer=args.issuer,
+        notice_id=args.notice_id, sheet=args.sheet, publicity_id=args.publicity_id, approved_on=args.approved_on,
+        effective_on=args.effective_on, post_hoc_reason=args.post_hoc_reason, key_file=args.key_file,
+        replace=args.replace)
+    started = time.monotonic()
+    try:
+        result = run_import(request, progress=_progress)
+    except BuildFailed as failed:
+        _say_problems(sorted(failed.problems, key=lambda p: (p.file != "命令参数", p.file, p.line or 0)))
+        count = sum(1 for p in failed.problems if p.severity is Severity.ERROR)
+        _say(f"导入失败：共 {count} 个错误，请逐条改正后重新导入。没有写入任何文件。")
+        return EXIT_PROBLEMS
+    _say_problems(result.warnings)
+    _say(f"完成：导入 {result.rows} 行（已脱敏），写入 {result.path}，用时 {time.monotonic() - started:.1f} 秒。"
+         "下一步：运行 build 生成网站。")
+    return EXIT_OK
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    try:
+        generate_key_file(args.out, args.project)
+    except KeyProblem as problem:
+        _say(str(problem))
+        return EXIT_PROBLEMS
+    _say(f"已生成县级密钥文件 {args.out}（仅本人可读）。请妥善备份，不要放进项目目录，也不要发给他人。"
+         "导入名册时用 --key-file 指定它。")
     return EXIT_OK
 
 
@@ -104,7 +186,7 @@ def _audit(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "audit": _audit}[args.command](args)
+        return {"build": _build, "import": _import, "keygen": _keygen, "audit": _audit}[args.command](args)
     except KeyboardInterrupt:
         _say("已中断。原有网站没有改动。")
         return EXIT_PROBLEMS

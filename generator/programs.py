@@ -27,6 +27,7 @@ class FieldSpec:
     min: int | None = None
     max: int | None = None
     aliases: tuple[str, ...] = ()  # other headers clerks' sheets use for this column
+    default: str | None = None  # on import, the value when the sheet has no such column
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -129,7 +130,7 @@ def _source(name: str) -> Source:
 def _field(f: dict) -> FieldSpec:
     spec = FieldSpec(name=f["name"], label=f["label"], type=f["type"], mask=f.get("mask"),
                      choices=tuple(f.get("choices", ())), min=f.get("min"), max=f.get("max"),
-                     aliases=tuple(f.get("aliases", ())))
+                     aliases=tuple(f.get("aliases", ())), default=f.get("default"))
     if spec.type not in FIELD_TYPES:
         raise ValueError(f"field {spec.name} has unknown type {spec.type!r}")
     return spec

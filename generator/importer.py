@@ -1,0 +1,256 @@
+"""`python -m generator import`: a clerk's raw roster in, one anonymized notice file in data/ out.
+
+read → check → pseudonymize → keep the allow-list and mask → self-check → write.
+Any error: every problem is reported and nothing is written. The raw file is
+only read; only its masked form is written, and only after a search of that
+output for every raw name, ID number, phone number and address has come back empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import ahocorasick
+import yaml
+
+from .load import NOTICE_ID, load
+from .mask import format_money, mask_name
+from .detect import mask_excerpt
+from .model import Dataset, NoticeKind
+from .programs import ProgramSpec, all_programs
+from .pseudonym import KeyProblem, is_inside, load_secret, person_key
+from .report import BuildFailed, Problem, Severity, errors
+from .roster_checks import CheckedRow, check_against_data, check_roster
+from .roster_read import read_roster
+
+OPTIONS = "命令参数"
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: much faster
+# What YAML cannot carry literally inside quotes (rejected, or folded as a line break: NEL, LS, PS):
+# escaped as \uXXXX.
+_NOT_YAML_PRINTABLE = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+KIND_SUFFIX = {NoticeKind.PUBLICITY: "gs", NoticeKind.RESULT: "gb", NoticeKind.TERMINATION: "zz"}
+
+Progress = Callable[[Iterable, int, str], Iterable]
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    roster: Path
+    program: str
+    division: str
+    kind: NoticeKind
+    start: dt.date  # 公示开始日期 (publicity, termination) or 公布日期 (result)
+    document_number: str
+    data: Path
+    issuer: str | None = None
+    notice_id: str | None = None
+    sheet: str | None = None
+    publicity_id: str | None = None
+    approved_on: dt.date | None = None
+    effective_on: dt.date | None = None
+    post_hoc_reason: str | None = None
+    key_file: Path | None = None
+    replace: bool = False
+
+
+@dataclass
+class ImportResult:
+    notice_id: str
+    path: Path
+    rows: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _option(slug: str, message: str, column: str | None = None) -> Problem:
+    return Problem(slug, message, OPTIONS, None, column)
+
+
+def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Dataset | None) -> list[Problem]:
+    problems = []
+    project = req.data.resolve().parent
+    if is_inside(req.roster, project):
+        # Raw rosters hold personal data: inside the project they are one `git add` away from public.
+        problems.append(_option("raw-file-in-project", f"原始名册在项目目录（{project}）中，可能被误提交公开。"
+                                "请把它移到项目目录以外（例如本机的“文档”文件夹）再导入。", "roster"))
+    if spec is None:
+        return problems + [_option("unknown-program", f"没有“{req.program}”这个项目。可用的项目："
+                                   f"{'、'.join(sorted(all_programs()))}。", "--program")]
+    if req.kind.value not in spec.kinds:
+        problems.append(_option("kind-not-allowed", f"“{spec.title}”不发布“{req.kind.label}”。", "--kind"))
+    if dataset is not None:
+        county = dataset.divisions.county_code
+        if spec.level == "county" and req.division != county:
+            problems.append(_option("unknown-division", f"“{spec.title}”是全县事项，区划代码应为 {county}。", "--division"))
+        elif spec.level == "village" and dataset.divisions.village(req.division) is None:
+            problems.append(_option("unknown-division", "区划代码不在 data/divisions.yaml 的村（社区）中。", "--division"))
+    if req.notice_id is not None and not NOTICE_ID.match(req.notice_id):
+        problems.append(_option("bad-notice-id", "公告编号只能用小写字母、数字和“-”。", "--id"))
+    if req.kind is NoticeKind.RESULT:
+        if req.approved_on is None:
+            problems.append(_option("missing-option", "公布要写审批（决定）日期 --approved-on。", "--approved-on"))
+        elif req.approved_on > req.start:
+            problems.append(_option("dates-out-of-order", "公布日期早于审批日期：应先审批，再公布。", "--start"))
+        needs_publicity = spec.publicity is not None and req.post_hoc_reason is None
+        if needs_publicity and not req.publicity_id:
+            problems.append(_option("missing-option", "公布要写所依据的公示编号 --publicity（事后公示写 --post-hoc-reason）。",
+                                    "--publicity"))
+        elif needs_publicity and dataset is not None and not any(
+                n.id == req.publicity_id and n.kind is NoticeKind.PUBLICITY for n in dataset.notices):
+            problems.append(_option("publicity-not-found", f"data/notices/ 中没有公示“{req.publicity_id}”。", "--publicity"))
+    if req.kind is NoticeKind.TERMINATION and req.effective_on is None:
+        problems.append(_option("missing-option", "终止公示要写终止生效日期 --effective-on。", "--effective-on"))
+    return problems
+
+
+def _issuer(req: ImportRequest, spec: ProgramSpec, dataset: Dataset) -> str:
+    if req.issuer:
+        return req.issuer
+    village = dataset.divisions.village(req.division)
+    if req.kind is NoticeKind.RESULT and not req.post_hoc_reason or village is None:
+        return dataset.site.issuer  # the county approves
+    return dataset.divisions.town(village.town_code).issuer  # the township reviews and posts
+
+
+def notice_body(req: ImportRequest, spec: ProgramSpec, issuer: str, keyed: list[tuple[CheckedRow, str]]) -> dict:
+    """The notice as data/ holds it: allow-listed fields only, names masked, persons as keys."""
+    body: dict = {"program": spec.code, "kind": req.kind.value, "division": req.division, "issuer": issuer,
+                  "document_number": req.document_number}
+    if req.kind is NoticeKind.RESULT:
+        if req.publicity_id:
+            body["publicity"] = req.publicity_id
+        if req.post_hoc_reason:
+            body["post_hoc_reason"] = req.post_hoc_reason
+        body["approved_on"] = req.approved_on
+        body["published_on"] = req.start
+    else:
+        body["publicity_start"] = req.start
+        if req.effective_on:
+            body["effective_on"] = req.effective_on
+    roster = []
+    for row, key in keyed:
+        out = {"person_key": key} if spec.publicity is not None else {}
+        for f in spec.fields:
+            if f.type == "name":
+                out[f.name] = mask_name(row.name)
+            elif f.type == "money":
+                out[f.name] = float(format_money(row.fields[f.name]))
+            else:
+                out[f.name] = row.fields[f.name]
+        roster.append(out)
+    body["roster"] = roster
+    return body
+
+
+def _scalar(value) -> str:
+    """One YAML scalar: strings double-quoted JSON-style (valid YAML), numbers plain."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"unexpected roster value type {type(value).__name__}")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(str(value), ensure_ascii=False))
+
+
+def dump_notice(body: dict) -> str:
+    """The notice file: the header through PyYAML, the roster one row per line.
+
+    A county roster has 100,000 rows; PyYAML's emitter takes a minute for them, this a second,
+    and a row per line keeps a clerk's diff readable. `load` reads both styles."""
+    header = {k: v for k, v in body.items() if k != "roster"}
+    lines = ["# Imported with `python -m generator import`: anonymized (masked names, keyed persons).",
+             yaml.dump(header, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=200).rstrip("\n"),
+             "roster:"]
+    lines += ["- {" + ", ".join(f"{k}: {_scalar(v)}" for k, v in row.items()) + "}" for row in body["roster"]]
+    return "\n".join(lines) + "\n"
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"[\s\-_.·]", "", unicodedata.normalize("NFKC", text)).upper()
+
+
+def self_check(text: str, rows: list[CheckedRow]) -> list[str]:
+    """Masked forms of every raw value found in `text`, in any of its forms (an Aho-Corasick search).
+
+    ID numbers, phones and addresses are searched everywhere; names only in the roster, since a
+    two-character name can also be a piece of the issuer's name (东湖 in 东湖镇人民政府)."""
+    automaton = ahocorasick.Automaton()
+    for row in rows:
+        for kind, value in (("id", row.id_number), ("phone", row.phone), ("address", row.address), ("name", row.name)):
+            if value and len(_normalized(value)) >= 2:
+                automaton.add_word(_normalized(value), (kind, mask_excerpt(_normalized(value))))
+    if not len(automaton):
+        return []
+    automaton.make_automaton()
+    roster_at = text.find("\nroster:")
+    found = set()
+    for haystack, offset_of_roster in ((text, roster_at), (_normalized(text), _normalized(text[:roster_at]).__len__())):
+        for end, (kind, masked) in automaton.iter(haystack):
+            if kind != "name" or end >= offset_of_roster:
+                found.add(masked)
+    return sorted(found)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
+               progress: Progress = lambda items, total, what: items) -> ImportResult:
+    programs = all_programs()
+    spec = programs.get(req.program)
+    dataset, _ = load(req.data)  # data/'s own problems are `build`'s business
+    problems = _check_request(req, spec, dataset)
+    if dataset is None:
+        problems.append(_option("data-unreadable", f"无法读取 {req.data} 中的区划和网站设置，请先运行 build 查看问题。"))
+    if spec is None or dataset is None:
+        raise BuildFailed("import", problems)
+
+    secret = None
+    try:
+        secret = load_secret(req.key_file, req.data.resolve().parent, environ)
+    except KeyProblem as exc:
+        problems.append(_option("key-missing", str(exc), "--key-file"))
+
+    table, found = read_roster(req.roster, spec, req.sheet)
+    problems += found
+    rows: list[CheckedRow] = []
+    if table is not None:
+        rows, found = check_roster(table, spec, dataset.policy, req.start, progress)
+        problems += found
+    keyed = [(row, person_key(secret, row.id_number)) for row in progress(rows, len(rows), "生成化名键")] \
+        if secret is not None else []
+    notice_id = req.notice_id or f"{req.start.isoformat()}-{req.division}-{KIND_SUFFIX[req.kind]}"
+    path = req.data / "notices" / f"{notice_id}.yaml"
+    if table is not None:
+        problems += check_against_data(keyed, spec, req.kind, req.start, dataset, table,
+                                       replacing=notice_id if req.replace else None)
+
+    if path.exists() and not req.replace:
+        problems.append(_option("notice-exists", f"data/notices/{notice_id}.yaml 已经存在。要替换它请加 --replace"
+                                "（公示期内的公示不能替换），或用 --id 换一个编号。", "--id"))
+    if errors(problems):
+        raise BuildFailed("import", problems)
+
+    body = notice_body(req, spec, _issuer(req, spec, dataset), keyed)
+    text = dump_notice(body)
+    leaked = self_check(text, rows)
+    if leaked:
+        raise BuildFailed("import", [_option("self-check-failed", f"自检发现将要写入的文件中含有原始个人信息（{'、'.join(leaked)}），"
+                                             "已停止，什么也没有写入。请把这条信息报告给维护人员。")])
+    _write_atomically(path, text)
+    return ImportResult(notice_id, path, len(keyed), [p for p in problems if p.severity is Severity.WARNING])

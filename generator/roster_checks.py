@@ -1,0 +1,277 @@
+"""Import, step 2: check every row of a raw roster and report every problem at once.
+
+Each problem names the file and sheet, the row number Excel shows, the column
+header as the clerk wrote it, a stable slug and what to do. No message carries
+a raw value: an ID number or name is shown masked, if at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+from .detect import mask_excerpt
+from .model import Dataset, NoticeKind, Policy
+from .programs import FieldSpec, ProgramSpec
+from .report import Problem, Severity
+from .roster_read import RawTable
+from .validate import amount_problem
+
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_NAME = re.compile(r"^[\u3400-\u9fff\u00b7\u2022·A-Za-z]{1,30}$")
+EXCEL_TEXT_FIX = "请在 Excel 中把该列设为“文本”格式，重新录入或从系统重新导出后再导入。"
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    number: int  # Excel row
+    id_number: str  # normalized; never printed
+    name: str  # raw; only its masked form is ever written or printed
+    phone: str | None  # kept for the self-check only
+    address: str | None  # kept for the self-check only
+    fields: dict[str, Any]  # published fields other than the name, typed
+    import_only: dict[str, Any]
+
+
+class _Report:
+    def __init__(self, table: RawTable):
+        self.table = table
+        self.where = f"{table.file}（工作表“{table.sheet}”）" if table.sheet else table.file
+        self.problems: list[Problem] = []
+
+    def add(self, row: int | None, field: str | None, slug: str, message: str,
+            severity: Severity = Severity.ERROR) -> None:
+        column = self.table.header_of(field) if field else None
+        self.problems.append(Problem(slug, message, self.where, row, column, severity))
+
+
+@functools.lru_cache(maxsize=None)
+def _known_region(prefix: str) -> bool:
+    try:
+        ric.get_birth_place(prefix + "19700101000X")
+        return True
+    except ValidationError:
+        return False
+
+
+def check_id_number(value: Any) -> tuple[str | None, list[tuple[str, str, Severity]]]:
+    """The normalized ID, or None, with (slug, message, severity) findings. GB 11643 via python-stdnum."""
+    if value is None:
+        return None, [("missing-field", "缺少身份证号。", Severity.ERROR)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Excel keeps 15 significant digits of a number: the last digits of an ID stored as one are lost.
+        return None, [("excel-float-id", f"身份证号被 Excel 存成了数字，后几位已经丢失。{EXCEL_TEXT_FIX}", Severity.ERROR)]
+    text = re.sub(r"[\s\-]", "", str(value)).upper()
+    if _SCIENTIFIC.match(text):
+        return None, [("excel-float-id", f"身份证号变成了科学计数法（如 4.31E+17），后几位已经丢失。{EXCEL_TEXT_FIX}",
+                       Severity.ERROR)]
+    if re.fullmatch(r"\d{15}", text):
+        return None, [("id-15-digit", "这是15位的旧身份证号，请换成18位号码。", Severity.ERROR)]
+    if not _ID_SHAPE.match(text):
+        return None, [("id-format", "身份证号应为18位：17位数字加1位数字或 X。请核对。", Severity.ERROR)]
+    try:
+        ric.get_birth_date(text)
+    except ValidationError:
+        return None, [("id-birth-date", f"身份证号（{mask_excerpt(text)}）中的出生日期不存在，请核对。", Severity.ERROR)]
+    if ric.calc_check_digit(text) != text[-1]:
+        if text.endswith("000"):
+            return None, [("excel-mangled-id", "身份证号末尾是000且校验位不对，像是被 Excel 当作数字截断了。"
+                           + EXCEL_TEXT_FIX, Severity.ERROR)]
+        return None, [("id-checksum", f"身份证号（{mask_excerpt(text)}）校验位不对，可能录错了一位，请核对。", Severity.ERROR)]
+    if not _known_region(text[:6]):
+        # Older IDs carry region codes retired since: a warning, not an error (DESIGN §5).
+        return text, [("id-unknown-region", f"身份证号（{mask_excerpt(text)}）的地区码不在现行区划中，"
+                       "可能是已撤销的旧区划，请确认。", Severity.WARNING)]
+    return text, []
+
+
+def _parse(value: Any, f: FieldSpec) -> tuple[Any, str | None]:
+    """Turn a cell into the field's type; (value, None) or (None, slug)."""
+    if value is None or value == "":
+        return None, "missing-field"
+    if f.type == "int":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (int(value), None) if float(value).is_integer() else (None, "not-a-whole-number")
+        text = re.sub(r"[人口户\s]", "", str(value))
+        return (int(text), None) if text.isdigit() else (None, "not-a-whole-number")
+    if f.type == "money":
+        if isinstance(value, (dt.date, bool)):
+            return None, "not-a-number"
+        try:
+            amount = Decimal(str(value).replace(",", "").replace("元", "").strip())
+        except InvalidOperation:
+            return None, "not-a-number"
+        if amount != amount.quantize(Decimal("0.01")):
+            return None, "too-many-decimals"
+        return amount.quantize(Decimal("0.01")), None
+    if f.type == "choice":
+        text = str(value).strip()
+        if text not in f.choices and text + "类" in f.choices:
+            text += "类"  # "A" for "A类"
+        return text, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a group typed as the number 3
+    return str(value).strip(), None
+
+
+_PARSE_MESSAGES = {
+    "missing-field": "缺少“{label}”，请补上。",
+    "not-a-whole-number": "“{label}”应为整数。",
+    "not-a-number": "“{label}”应为数字（元）。",
+    "too-many-decimals": "“{label}”最多保留两位小数（分）。",
+}
+
+
+def _schema(fields: list[FieldSpec]) -> pa.DataFrameSchema:
+    """Value rules as a pandera schema: lazy validation finds every failing cell at once."""
+    columns = {}
+    for f in fields:
+        if f.type == "int":
+            columns[f.name] = pa.Column("Int64", pa.Check.in_range(f.min, f.max), nullable=True)
+        elif f.type == "money":
+            columns[f.name] = pa.Column(float, pa.Check.gt(0), nullable=True)
+        elif f.type == "choice":
+            columns[f.name] = pa.Column(object, pa.Check.isin(list(f.choices)), nullable=True)
+    return pa.DataFrameSchema(columns)
+
+
+def _schema_problem(f: FieldSpec, check: str) -> tuple[str, str]:
+    if check.startswith("in_range"):
+        return "out-of-range", f"“{f.label}”应在 {f.min} 到 {f.max} 之间。"
+    if check.startswith("greater_than"):
+        return "not-positive", f"“{f.label}”应大于 0。"
+    return "not-a-choice", f"“{f.label}”只能填写：{'、'.join(f.choices)}。"
+
+
+def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date,
+                 progress=lambda items, total, what: items) -> tuple[list[CheckedRow], list[Problem]]:
+    """Every row checked against the program spec and the policy standard in force `on` that day."""
+    report = _Report(table)
+    value_fields = [f for f in (*spec.fields, *spec.import_only_fields) if f.type != "name"]
+    parsed: list[dict[str, Any]] = []
+    ids: dict[str, int] = {}
+    rows = []
+    for raw in progress(table.rows, len(table.rows), "校验"):
+        values = raw.values
+        id_number, findings = check_id_number(values.get("id_number"))
+        for slug, message, severity in findings:
+            if "id_number" not in table.missing:
+                report.add(raw.number, "id_number", slug, message, severity)
+        name = str(values.get("name") or "")
+        if not name:
+            report.add(raw.number, "name", "missing-field", "缺少姓名，请补上。")
+        elif not _NAME.match(name.replace(" ", "")):
+            report.add(raw.number, "name", "name-format", "姓名中有数字或符号，请核对（只保留汉字，少数民族姓名可用“·”）。")
+        if id_number is not None:
+            if id_number in ids:
+                report.add(raw.number, "id_number", "duplicate-person",
+                           f"与第{ids[id_number]}行是同一人（身份证号相同），请删除重复的一行。")
+            ids.setdefault(id_number, raw.number)
+        typed = {}
+        for f in value_fields:
+            value, slug = _parse(values.get(f.name, f.default), f)
+            typed[f.name] = value
+            if slug and f.name in table.missing:
+                continue  # reported once for the whole column
+            if slug:
+                report.add(raw.number, f.name, slug, _PARSE_MESSAGES[slug].format(label=f.label.split("（")[0]))
+        parsed.append(typed)
+        rows.append(CheckedRow(raw.number, id_number or "", name.replace(" ", ""),
+                               str(values["phone"]) if values.get("phone") is not None else None,
+                               str(values["address"]) if values.get("address") is not None else None,
+                               {f.name: typed[f.name] for f in spec.fields if f.type != "name"},
+                               {f.name: typed[f.name] for f in spec.import_only_fields}))
+
+    _check_values(report, value_fields, parsed, table)
+    _check_amounts(report, spec, policy, on, rows)
+    _check_conditions(report, spec, rows)
+    failed = {p.line for p in report.problems if p.severity is Severity.ERROR}
+    problems = sorted(report.problems, key=lambda p: (p.line or 0, p.column or "", p.slug))
+    return [r for r in rows if r.number not in failed], problems
+
+
+def _check_values(report: _Report, fields: list[FieldSpec], parsed: list[dict[str, Any]], table: RawTable) -> None:
+    if not parsed:
+        return
+    frame = pd.DataFrame(
+        {f.name: pd.Series([None if p[f.name] is None else (float(p[f.name]) if f.type == "money" else p[f.name])
+                            for p in parsed], dtype="Int64" if f.type == "int" else ("float" if f.type == "money"
+                                                                                     else object))
+         for f in fields if f.type in ("int", "money", "choice")})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _schema(fields).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        by_name = {f.name: f for f in fields}
+        for case in errors.failure_cases.itertuples():
+            f = by_name.get(case.column)
+            if f is None or case.index is None or pd.isna(case.index):
+                continue
+            slug, message = _schema_problem(f, str(case.check))
+            report.add(table.rows[int(case.index)].number, f.name, slug, message)
+
+
+def _check_amounts(report: _Report, spec: ProgramSpec, policy: Policy, on: dt.date, rows: list[CheckedRow]) -> None:
+    rule = spec.amount_rule
+    if rule is None:
+        return
+    standard = policy.standard_on(rule.standard, on)
+    if standard is None:
+        report.add(None, None, "no-standard", f"data/policy/ 中没有 {on} 当天有效的“{spec.title}”标准，请先补充。")
+        return
+    for row in rows:
+        amount, size = row.fields.get(rule.field), 1 if rule.per_person else row.fields.get("household_size")
+        if isinstance(amount, Decimal) and amount > 0 and isinstance(size, int) and size > 0:
+            message = amount_problem(amount, size, standard, rule)
+            if message:
+                report.add(row.number, rule.field, "amount-above-standard", message)
+
+
+def _check_conditions(report: _Report, spec: ProgramSpec, rows: list[CheckedRow]) -> None:
+    for check in spec.checks:
+        for row in rows:
+            values = {**row.fields, **row.import_only}
+            if values.get(check.when_field) == check.when_value and values.get(check.field) not in check.allowed:
+                # The value (a disability grade) is sensitive: say what is required, not what was found.
+                report.add(row.number, check.field, "condition-not-met",
+                           f"“{check.when_value}”只适用于{'、'.join(check.allowed)}的人员，本行不符合，请核对。"
+                           f"依据：{check.source.cite()}。")
+
+
+def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, kind: NoticeKind, start: dt.date,
+                       dataset: Dataset | None, table: RawTable, replacing: str | None = None) -> list[Problem]:
+    """Rules that need what data/ already holds, matched by person key: exclusions between programs,
+    and one listing per person, program and month. `replacing`: the notice this import replaces."""
+    if dataset is None:
+        return []
+    report = _Report(table)
+    results = [n for n in dataset.notices if n.kind is NoticeKind.RESULT and n.id != replacing]
+    for rule in spec.excludes:
+        terminated = {r.person_key for n in dataset.notices
+                      if n.program == rule.program and n.kind is NoticeKind.TERMINATION for r in n.roster}
+        current = {r.person_key for n in results if n.program == rule.program for r in n.roster} - terminated
+        for row, key in keyed:
+            if key in current:
+                report.add(row.number, "id_number", "excluded-by-other-program",
+                           f"此人已在“{rule.program}”名单中，按规定不能同时享受“{spec.title}”。依据：{rule.source.cite()}。")
+    if kind is NoticeKind.RESULT:
+        month = (start.year, start.month)
+        listed = {r.person_key: n.id for n in results if n.program == spec.code
+                  and (n.start.year, n.start.month) == month for r in n.roster}
+        for row, key in keyed:
+            if key in listed:
+                report.add(row.number, "id_number", "already-listed-this-month",
+                           f"此人本月已在公布“{listed[key]}”中，同一项目每人每月只能列入一次。")
+    return report.problems
