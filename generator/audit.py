@@ -13,9 +13,14 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .detect import KIND_LABELS, find_personal_data
+from .detect import KIND_LABELS, find_personal_data, redact
 
-DATA_FILE_SUFFIXES = frozenset({".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".yaml", ".yml", ".sqlite", ".db"})
+# Data files never belong in a site; archives and office documents cannot be audited inside, so they
+# count as data files too (.et/.wps: WPS Office, common in county offices).
+DATA_FILE_SUFFIXES = frozenset({
+    ".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".yaml", ".yml", ".sqlite", ".db",
+    ".doc", ".docx", ".wps", ".zip", ".rar", ".7z", ".tar", ".bz2", ".xz",
+})
 
 
 @dataclass(frozen=True)
@@ -40,22 +45,23 @@ def _read_text(path: Path) -> str:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error):
             pass  # not really gzip: scan the bytes as they are
-    text = data.decode("utf-8", errors="replace")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 16 and data.count(b"\x00") > len(data) // 4):
+        text = data.decode("utf-16", errors="replace")  # Excel's "Unicode text" export, among others
+    else:
+        text = data.decode("utf-8", errors="replace")
     # JSON and JS write Chinese as \uXXXX: in "\u8bc1990100…" the escape's last hex digit would
     # glue onto an ID number and hide it, so read the characters, not their escapes.
     return _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _masked_path(rel: str) -> str:
-    """A path as a report may show it: personal data in a file name is masked too."""
-    for m in sorted(find_personal_data(rel), key=lambda m: m.start, reverse=True):
-        rel = rel[: m.start] + m.masked + rel[m.end:]
-    return rel
+def _masked_path(rel: str, person_keys: frozenset[str]) -> str:
+    """A path as a report may show it: personal data in a file or folder name is masked too."""
+    return redact(rel, person_keys)
 
 
 def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: frozenset[str]) -> list[Finding]:
     findings = []
-    shown = _masked_path(rel)
+    shown = _masked_path(rel, person_keys)
     if path.suffix.lower() in DATA_FILE_SUFFIXES:
         findings.append(Finding(shown, None, "data-file", shown))
     for m in find_personal_data(path.name, allowed, person_keys):  # names can leak too
@@ -73,8 +79,8 @@ def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozen
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_dir():
-            findings += [Finding(_masked_path(rel), None, m.kind, m.masked)
-                         for m in find_personal_data(path.name, allowed)]
+            findings += [Finding(_masked_path(rel, person_keys), None, m.kind, m.masked)
+                         for m in find_personal_data(path.name, allowed, person_keys)]
         elif path.is_file():
             findings += audit_file(path, rel, allowed, person_keys)
     return findings

@@ -59,8 +59,6 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
 
     progress("读取数据")
     dataset, problems = load(paths.data)
-    if dataset is None:
-        raise BuildFailed("load", sorted(problems, key=sort_key))
 
     progress("校验数据")
     problems += validate(dataset, programs)
@@ -70,6 +68,7 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     previous = read_manifest(paths.out)
     decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous)
     warnings = _stop_on_errors("validate", problems + found)
+    assert dataset.site is not None and dataset.divisions is not None  # else load reported errors
 
     progress("脱敏")
     public, mask_record = mask(dataset.notices, programs)
@@ -104,10 +103,13 @@ MANIFEST_FILE = "manifest.json"
 
 def read_manifest(site: Path) -> dict | None:
     """What the currently published site published (None before the first build)."""
-    try:
-        return json.loads((site / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    path = site / MANIFEST_FILE
+    if not path.exists():
         return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"unreadable": True}  # check_manifest reports it: a broken record must not disable the check
 
 
 def write_manifest(site: Path, content: dict) -> None:

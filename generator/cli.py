@@ -175,7 +175,7 @@ def _audit(args: argparse.Namespace) -> int:
     keys: frozenset[str] = frozenset()
     if args.data.is_dir():
         dataset, _ = load(args.data)
-        if dataset is not None:
+        if dataset.site is not None:
             allowed = frozenset(h.number.replace("-", "") for h in dataset.site.hotlines)
             keys = frozenset(r.person_key for n in dataset.notices for r in n.roster if r.person_key)
     findings = audit(args.path, allowed, keys)

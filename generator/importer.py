@@ -73,7 +73,7 @@ def _option(slug: str, message: str, column: str | None = None) -> Problem:
     return Problem(slug, message, OPTIONS, None, column)
 
 
-def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Dataset | None) -> list[Problem]:
+def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Dataset) -> list[Problem]:
     problems = []
     project = req.data.resolve().parent
     if is_inside(req.roster, project):
@@ -85,7 +85,7 @@ def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Datase
                                    f"{'、'.join(sorted(all_programs()))}。", "--program")]
     if req.kind.value not in spec.kinds:
         problems.append(_option("kind-not-allowed", f"“{spec.title}”不发布“{req.kind.label}”。", "--kind"))
-    if dataset is not None:
+    if dataset.divisions is not None:
         county = dataset.divisions.county_code
         if spec.level == "county" and req.division != county:
             problems.append(_option("unknown-division", f"“{spec.title}”是全县事项，区划代码应为 {county}。", "--division"))
@@ -102,7 +102,7 @@ def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Datase
         if needs_publicity and not req.publicity_id:
             problems.append(_option("missing-option", "公布要写所依据的公示编号 --publicity（事后公示写 --post-hoc-reason）。",
                                     "--publicity"))
-        elif needs_publicity and dataset is not None and not any(
+        elif needs_publicity and not any(
                 n.id == req.publicity_id and n.kind is NoticeKind.PUBLICITY for n in dataset.notices):
             problems.append(_option("publicity-not-found", f"data/notices/ 中没有公示“{req.publicity_id}”。", "--publicity"))
     if req.kind is NoticeKind.TERMINATION and req.effective_on is None:
@@ -215,9 +215,10 @@ def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
     spec = programs.get(req.program)
     dataset, _ = load(req.data)  # data/'s own problems are `build`'s business
     problems = _check_request(req, spec, dataset)
-    if dataset is None:
+    if dataset.site is None or dataset.divisions is None:
         problems.append(_option("data-unreadable", f"无法读取 {req.data} 中的区划和网站设置，请先运行 build 查看问题。"))
-    if spec is None or dataset is None:
+        raise BuildFailed("import", problems)
+    if spec is None:
         raise BuildFailed("import", problems)
 
     secret = None

@@ -1,13 +1,15 @@
 """Stage 1, load: read data/ into plain data, remembering file and line of everything.
 
-Structural problems (unparseable YAML, a missing key, a date that is not a date)
-are collected, never raised one at a time; semantic checks belong to `validate`.
+Structural problems (unparseable YAML, a missing key, a list where a mapping
+belongs, a date that does not exist) are collected, never raised; one bad file
+never hides the problems of another. Semantic checks belong to `validate`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,9 @@ from .model import (
 )
 from .report import Problem
 
-NOTICE_ID = re.compile(r"^[0-9a-z][0-9a-z-]{0,63}$")
+# A notice id becomes a URL: plain characters only, and short enough never to be a 64-hex person key.
+NOTICE_ID = re.compile(r"^[0-9a-z][0-9a-z-]{0,47}$")
+NOTICE_SUFFIXES = (".yaml", ".yml")
 STANDARD_UNITS = ("元/人·月", "元/人·年")
 
 
@@ -59,7 +63,16 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    # 2026-11-31 looks like a date to YAML but is none: keep the text, so `date()` reports it with its line.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 class _Reader:
@@ -70,7 +83,8 @@ class _Reader:
         self.path = path
         self.problems: list[Problem] = []
 
-    def parse(self) -> Any:
+    def parse(self, what: str) -> LineDict | None:
+        """The file's top-level mapping, or None with the problem recorded."""
         try:
             text = self.path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -80,56 +94,77 @@ class _Reader:
             self.problem("unreadable-file", "文件无法读取，请检查文件是否存在、是否有读取权限。", None)
             return None
         try:
-            return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+            raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else None
-            self.problem("yaml-syntax", "文件格式有误（YAML 语法错误），请检查这一行的缩进、冒号和引号。", line)
+            self.problem("yaml-syntax", "文件格式有误（YAML 语法错误），请检查这一行的缩进、冒号和引号。",
+                         mark.line + 1 if mark else None)
             return None
+        if raw is None:
+            self.problem("empty-file", f"文件是空的。这里应写{what}。", None)
+            return None
+        if not isinstance(raw, LineDict):
+            self.problem("bad-shape", f"文件内容应是“字段: 值”的形式（{what}），而不是列表或单个值。", 1)
+            return None
+        return raw
 
     def problem(self, slug: str, message: str, line: int | None, column: str | None = None) -> None:
         self.problems.append(Problem(slug, message, self.rel, line, column))
 
-    def require(self, mapping: Any, key: str, what: str) -> Any:
-        if not isinstance(mapping, dict) or mapping.get(key) in (None, ""):
-            line = mapping.line if isinstance(mapping, LineDict) else None
-            self.problem("missing-field", f"缺少“{key}”（{what}），请补上。", line, key)
+    def require(self, mapping: LineDict, key: str, what: str) -> Any:
+        if mapping.get(key) in (None, ""):
+            self.problem("missing-field", f"缺少“{key}”（{what}），请补上。", mapping.line, key)
             return None
         return mapping[key]
 
-    def text(self, mapping: Any, key: str, what: str) -> str | None:
-        value = self.require(mapping, key, what)
-        return None if value is None else str(value).strip()
+    def items(self, mapping: LineDict, key: str, what: str, required: bool = True) -> list[LineDict]:
+        """A list of mappings under `key`; anything else is a problem, not a crash."""
+        value = self.require(mapping, key, what) if required else mapping.get(key)
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            self.problem("bad-shape", f"“{key}”应是{what}的列表（每项以“- ”开头）。", mapping.line_of(key), key)
+            return []
+        good = [item for item in value if isinstance(item, LineDict)]
+        if len(good) != len(value):
+            self.problem("bad-shape", f"“{key}”的每一项应是“字段: 值”的形式（{what}）。", mapping.line_of(key), key)
+        return good
 
-    def code(self, mapping: Any, key: str, what: str) -> str | None:
+    def text(self, mapping: LineDict, key: str, what: str) -> str | None:
         value = self.require(mapping, key, what)
         if value is None:
             return None
-        code = str(value).strip()
-        if not re.fullmatch(r"\d{12}", code):
+        if isinstance(value, (dict, list)):
+            self.problem("bad-shape", f"“{key}”应是一段文字（{what}）。", mapping.line_of(key), key)
+            return None
+        return str(value).strip()
+
+    def code(self, mapping: LineDict, key: str, what: str) -> str | None:
+        code = self.text(mapping, key, what)
+        if code is not None and not re.fullmatch(r"\d{12}", code):
             self.problem("bad-division-code", f"{what}应为12位数字的区划代码，请核对。", mapping.line_of(key), key)
             return None
         return code
 
-    def date(self, mapping: Any, key: str, what: str, required: bool = True) -> dt.date | None:
-        if not required and (not isinstance(mapping, dict) or mapping.get(key) in (None, "")):
+    def date(self, mapping: LineDict, key: str, what: str, required: bool = True) -> dt.date | None:
+        if not required and mapping.get(key) in (None, ""):
             return None
         value = self.require(mapping, key, what)
         if value is None:
             return None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
-        self.problem("bad-date", f"{what}应写成“年-月-日”，例如 2026-11-25。", mapping.line_of(key), key)
+        self.problem("bad-date", f"{what}应写成“年-月-日”的实际日期，例如 2026-11-25。", mapping.line_of(key), key)
         return None
 
 
 def _load_site(data_dir: Path, problems: list[Problem]) -> Site | None:
     r = _Reader(data_dir, data_dir / "site.yaml")
-    raw = r.parse()
+    raw = r.parse("网站名称、发布单位、监督电话等")
     site = None
     if raw is not None:
         hotlines = []
-        for item in r.require(raw, "hotlines", "监督电话") or []:
+        for item in r.items(raw, "hotlines", "监督电话"):
             label, number = r.text(item, "label", "电话名称"), r.text(item, "number", "电话号码")
             if label and number:
                 hotlines.append(Hotline(label, number))
@@ -144,14 +179,14 @@ def _load_site(data_dir: Path, problems: list[Problem]) -> Site | None:
 
 def _load_divisions(data_dir: Path, problems: list[Problem]) -> Divisions | None:
     r = _Reader(data_dir, data_dir / "divisions.yaml")
-    raw = r.parse()
+    raw = r.parse("乡镇和村（社区）区划")
     divisions = None
     if raw is not None:
         towns = []
-        for t in r.require(raw, "towns", "乡镇（街道）列表") or []:
+        for t in r.items(raw, "towns", "乡镇（街道）"):
             town_code = r.code(t, "code", "乡镇区划代码")
             villages = []
-            for v in r.require(t, "villages", "村（社区）列表") or []:
+            for v in r.items(t, "villages", "村（社区）"):
                 code, name = r.code(v, "code", "村（社区）区划代码"), r.text(v, "name", "村（社区）名称")
                 if code and name and town_code:
                     villages.append(Village(code, name, town_code))
@@ -169,8 +204,8 @@ def _load_policy(data_dir: Path, problems: list[Problem]) -> Policy:
     standards = []
     for path in sorted((data_dir / "policy").glob("*.yaml")):
         r = _Reader(data_dir, path)
-        raw = r.parse()
-        for item in (r.require(raw, "standards", "标准列表") or []) if raw is not None else []:
+        raw = r.parse("保障标准")
+        for item in r.items(raw, "standards", "标准") if raw is not None else []:
             program = r.text(item, "program", "项目")
             unit = r.text(item, "unit", "单位")
             effective = r.date(item, "effective_from", "执行日期")
@@ -179,7 +214,11 @@ def _load_policy(data_dir: Path, problems: list[Problem]) -> Policy:
             try:
                 amount = Decimal(str(r.require(item, "amount", "标准金额")))
             except InvalidOperation:
-                r.problem("bad-amount", "标准金额应为数字。", item.line_of("amount"), "amount")
+                pass
+            if amount is not None and (not amount.is_finite() or amount <= 0):
+                amount = None
+            if amount is None and item.get("amount") not in (None, ""):
+                r.problem("bad-amount", "标准金额应为大于0的数字。", item.line_of("amount"), "amount")
             if unit and unit not in STANDARD_UNITS:
                 r.problem("bad-unit", f"单位只能是 {' 或 '.join(STANDARD_UNITS)}。", item.line_of("unit"), "unit")
                 unit = None
@@ -193,11 +232,10 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     r = _Reader(data_dir, path)
     notice_id = path.stem
     if not NOTICE_ID.match(notice_id):
-        # The id becomes a URL path: only a safe, plain name may steer it.
-        r.problem("bad-notice-id", "公告文件名只能用小写字母、数字和“-”，例如 2026-11-taoyuan-gs。", None)
-        problems += r.problems
-        return None
-    raw = r.parse()
+        # The id becomes a URL path: only a safe, plain name may steer it. The file is still read below,
+        # so that its roster's problems are reported in this run too.
+        r.problem("bad-notice-id", "公告文件名只能用小写字母、数字和“-”（不超过48个字符），例如 2026-11-taoyuan-gs。", None)
+    raw = r.parse("一条公告")
     if raw is None:
         problems += r.problems
         return None
@@ -211,7 +249,7 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
                       raw.line_of("kind"), "kind")
     is_result = kind is NoticeKind.RESULT
     program = r.text(raw, "program", "项目")
-    division = r.code(raw, "division", "村（社区）区划代码")
+    division = r.code(raw, "division", "区划代码")
     issuer = r.text(raw, "issuer", "发布单位")
     document_number = r.text(raw, "document_number", "文号")
     start = r.date(raw, "published_on" if is_result else "publicity_start",
@@ -221,30 +259,29 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     post_hoc_reason = str(raw["post_hoc_reason"]).strip() if raw.get("post_hoc_reason") else None
     effective_on = r.date(raw, "effective_on", "终止生效日期") if kind is NoticeKind.TERMINATION else None
     rows = []
-    roster = r.require(raw, "roster", "名册")
-    if roster is not None and not isinstance(roster, list):
-        r.problem("bad-roster", "“roster”应是名册行的列表。", raw.line_of("roster"), "roster")
-        roster = None
-    for row in roster or []:
-        if not isinstance(row, LineDict):
-            r.problem("bad-roster", "名册的每一行应是“字段: 值”的形式。", raw.line_of("roster"), "roster")
-            continue
-        key = str(row.get("person_key") or "").strip()
+    if raw.get("roster") in (None, ""):
+        r.require(raw, "roster", "名册")
+    for row in r.items(raw, "roster", "名册行", required=False):
+        key = row.get("person_key")
         fields = {k: v for k, v in row.items() if k != "person_key"}
-        rows.append(RosterRow(key, fields, Provenance(r.rel, row.line)))
+        rows.append(RosterRow(str(key).strip() if isinstance(key, str) else "", fields, Provenance(r.rel, row.line)))
     objections = _objections(r, raw, rows)
     problems += r.problems
-    required = (kind, program, division, issuer, document_number, start)
-    if any(v is None for v in required) or (is_result and approved_on is None) or (
-            kind is NoticeKind.TERMINATION and effective_on is None):
+    complete = all(v is not None for v in (kind, program, start)) and not (is_result and approved_on is None) and not (
+        kind is NoticeKind.TERMINATION and effective_on is None) and NOTICE_ID.match(notice_id)
+    if not complete:
+        # The header is unusable, but the roster still must not hold raw personal data: say so now.
+        from .validate import privacy_problems
+
+        problems += privacy_problems(rows)
         return None
     return Notice(
         id=notice_id,
         program=program,
         kind=kind,
-        division_code=division,
-        issuer=issuer,
-        document_number=document_number,
+        division_code=division or "",
+        issuer=issuer or "",
+        document_number=document_number or "",
         start=start,
         publicity_id=publicity_id,
         approved_on=approved_on,
@@ -259,14 +296,7 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
 def _objections(r: _Reader, raw: LineDict, rows: list[RosterRow]) -> tuple[Objection, ...]:
     """异议 are recorded by the row number the villager saw on the page (序号, from 1)."""
     found = []
-    items = raw.get("objections") or []
-    if not isinstance(items, list):
-        r.problem("bad-objections", "“objections”应是异议记录的列表。", raw.line_of("objections"), "objections")
-        return ()
-    for item in items:
-        if not isinstance(item, LineDict):
-            r.problem("bad-objections", "每条异议应写明 row、raised_on 等字段。", raw.line_of("objections"), "objections")
-            continue
+    for item in r.items(raw, "objections", "异议记录", required=False):
         row = item.get("row")
         if isinstance(row, bool) or not isinstance(row, int) or not 1 <= row <= len(rows):
             r.problem("bad-objection-row", f"异议的“row”应是名单中的序号（1 到 {len(rows)}）。", item.line_of("row"), "row")
@@ -277,12 +307,15 @@ def _objections(r: _Reader, raw: LineDict, rows: list[RosterRow]) -> tuple[Objec
         if item.get("outcome") not in (None, ""):
             try:
                 outcome = ObjectionOutcome(item["outcome"])
-            except ValueError:
+            except (ValueError, TypeError):
                 r.problem("bad-objection-outcome", "“outcome”只能是 dismissed（异议不成立）或 changed（审核意见改变）。",
                           item.line_of("outcome"), "outcome")
                 continue
         if resolved_on is not None and outcome is None:
             r.problem("missing-field", "已处理的异议要写明处理结果“outcome”：dismissed 或 changed。", item.line, "outcome")
+            continue
+        if outcome is not None and resolved_on is None and item.get("resolved_on") in (None, ""):
+            r.problem("missing-field", "写了处理结果的异议要写明处理完毕日期“resolved_on”。", item.line, "resolved_on")
             continue
         if raised_on is None:
             continue
@@ -295,51 +328,87 @@ def _objections(r: _Reader, raw: LineDict, rows: list[RosterRow]) -> tuple[Objec
 
 
 def _load_holidays(data_dir: Path, problems: list[Problem]) -> dict[int, HolidayYear]:
-    """data/holidays/<year>.yaml: a year's arrangement the calendar library does not carry yet."""
+    """data/holidays/<year>.yaml: a year's arrangement the calendar library does not carry yet.
+
+    A year's arrangement may move days at the end of the previous December (the 2019 one made
+    2018-12-29 a working day), so those dates are accepted too."""
     years = {}
     for path in sorted((data_dir / "holidays").glob("*.yaml")):
         r = _Reader(data_dir, path)
-        raw = r.parse()
+        raw = r.parse("一年的节假日安排")
         if raw is None:
             problems += r.problems
             continue
         year = raw.get("year")
-        if not isinstance(year, int) or str(year) != path.stem:
+        if isinstance(year, bool) or not isinstance(year, int) or str(year) != path.stem:
             r.problem("bad-holiday-year", f"“year”应与文件名一致（{path.stem}）。", raw.line_of("year"), "year")
+            problems += r.problems
+            continue
+        first_allowed, last_allowed = dt.date(year - 1, 12, 1), dt.date(year, 12, 31)
         source = r.text(raw, "source", "国务院办公厅节假日安排通知的名称和文号")
         days_off: set[dt.date] = set()
-        for item in r.require(raw, "holidays", "放假日期") or []:
+        for item in r.items(raw, "holidays", "放假安排"):
             first, last = r.date(item, "start", "放假开始日期"), r.date(item, "end", "放假结束日期")
             if first and last:
-                if last < first or first.year != year or last.year != year:
-                    r.problem("bad-holiday-range", f"放假日期应在{year}年内，且结束不早于开始。", item.line, "end")
+                if last < first or first < first_allowed or last > last_allowed:
+                    r.problem("bad-holiday-range", f"放假日期应在{year - 1}年12月至{year}年12月之间，且结束不早于开始。",
+                              item.line, "end")
                     continue
                 days_off.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
         workdays: set[dt.date] = set()
-        for day in raw.get("workdays") or []:
-            if not isinstance(day, dt.date) or day.year != year:
-                r.problem("bad-workday", f"调休上班日应是{year}年内的日期，例如 {year}-02-06。", raw.line_of("workdays"),
-                          "workdays")
+        listed = raw.get("workdays") or []
+        if not isinstance(listed, list):
+            listed = [listed]
+        for day in listed:
+            if not isinstance(day, dt.date) or not first_allowed <= day <= last_allowed:
+                r.problem("bad-workday", f"调休上班日应写成列表，日期在{year - 1}年12月至{year}年12月之间，"
+                          f"例如 [{year}-02-06]。", raw.line_of("workdays"), "workdays")
             else:
                 workdays.add(day)
-        if isinstance(year, int) and source and not r.problems:
+        if source and not r.problems:
             years[year] = HolidayYear(year, source, r.rel, frozenset(days_off), frozenset(workdays))
         problems += r.problems
     return years
 
 
-def load(data_dir: Path) -> tuple[Dataset | None, list[Problem]]:
-    """Read data/; return the dataset (None if its skeleton is unreadable) and every problem found."""
+def _notice_files(data_dir: Path, problems: list[Problem]) -> list[Path]:
+    root = data_dir / "notices"
+    files = []
+    for path in sorted(root.glob("**/*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        rel = path.relative_to(data_dir.parent).as_posix()
+        if path.suffix not in NOTICE_SUFFIXES:
+            # A roster spreadsheet here is one `git add` away from public.
+            problems.append(Problem("unexpected-file", "data/notices/ 中只能放公告文件（.yaml）。如果这是原始名册，"
+                                    "请立即移出项目目录，用 import 命令导入。", rel))
+            continue
+        files.append(path)
+    counts = Counter(p.stem for p in files)
+    for path in files:
+        if counts[path.stem] > 1:
+            problems.append(Problem("duplicate-notice-id", f"公告编号“{path.stem}”在 data/notices/ 中出现了不止一次"
+                                    "（不同文件夹中的同名文件）。编号决定网址，请改名。",
+                                    path.relative_to(data_dir.parent).as_posix()))
+    return [p for p in files if counts[p.stem] == 1]
+
+
+def load(data_dir: Path) -> tuple[Dataset, list[Problem]]:
+    """Read data/ and return it with every problem found. `site` or `divisions` is None when unreadable
+    (there are problems then); notices are read regardless, so their problems are reported in the same run."""
     problems: list[Problem] = []
     site = _load_site(data_dir, problems)
     divisions = _load_divisions(data_dir, problems)
     policy = _load_policy(data_dir, problems)
-    notices = [
-        n
-        for path in sorted((data_dir / "notices").glob("**/*.yaml"))
-        if (n := _load_notice(data_dir, path, problems)) is not None
-    ]
+    notices = []
+    for path in _notice_files(data_dir, problems):
+        try:
+            notice = _load_notice(data_dir, path, problems)
+        except Exception:  # noqa: BLE001 - one strange file must not hide every other file's problems
+            notice = None
+            problems.append(Problem("unreadable-structure", "文件结构无法识别，请对照 README 中的格式检查。",
+                                    path.relative_to(data_dir.parent).as_posix()))
+        if notice is not None:
+            notices.append(notice)
     holidays = _load_holidays(data_dir, problems)
-    if site is None or divisions is None:
-        return None, problems
     return Dataset(site, divisions, policy, notices, holidays), problems

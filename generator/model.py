@@ -247,8 +247,8 @@ class HolidayYear:
 class Dataset:
     """Everything `load` read from data/."""
 
-    site: Site
-    divisions: Divisions
+    site: Site | None  # None when site.yaml is unreadable (load reports why)
+    divisions: Divisions | None  # None when divisions.yaml is unreadable
     policy: Policy
     notices: list[Notice] = field(default_factory=list)
     holidays: dict[int, HolidayYear] = field(default_factory=dict)

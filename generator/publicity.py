@@ -144,41 +144,33 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
 
     if not candidates:
         return at("person-not-in-publicity", f"没有出现在本村（社区）“{spec.title}”的任何公示中：未经公示的人员不得公布。依据：{cite}。")
-    objections = [(s, o) for s in candidates for o in s.objections if o.person_key == row.person_key]
-    changed_on = [o.resolved_on for _, o in objections
-                  if spec.renotice and o.outcome is ObjectionOutcome.CHANGED and o.resolved_on <= approved]
-    renotice_after = max(changed_on, default=None)
-    why = []
-    for s in candidates:
+    # Fail closed: every 公示 of this program and village that lists the person and began by the
+    # approval date counts, not just one that would let them through.
+    relevant = [s for s in candidates if s.start <= approved]
+    if not relevant:
+        return at("person-not-in-publicity", f"只出现在审批日期{cn_date(approved)}以后开始的公示中：公示期满后才能审批公布。依据：{cite}。")
+    for s in relevant:
+        for o in s.objections:
+            if o.person_key == row.person_key and o.raised_on <= approved and o.unresolved_on(approved):
+                return at("objection-unresolved",
+                          f"在公示“{s.id}”中被提出的异议（{cn_date(o.raised_on)}提出）在审批日{cn_date(approved)}前尚未处理完毕，"
+                          f"不得公布。请核实处理后再审批。依据：{cite}。")
+    for s in relevant:
         period = publicity_period(s.start, spec.publicity, ctx.calendar)
-        open_objection = next((o for t, o in objections
-                               if t is s and o.raised_on <= approved and o.unresolved_on(approved)), None)
         if period.last_day >= approved:
-            why.append(("not-completed", s, period))
-        elif open_objection is not None:
-            why.append(("objection-open", s, open_objection))
-        elif renotice_after is not None and s.start < renotice_after:
-            why.append(("renotice", s, renotice_after))
-        else:
-            return None  # this 公示 qualifies the person
-    kinds = [w[0] for w in why]
-    if "objection-open" in kinds:
-        s, o = why[kinds.index("objection-open")][1:]
-        return at("objection-unresolved",
-                  f"在公示“{s.id}”中被提出的异议（{cn_date(o.raised_on)}提出）在审批日{cn_date(approved)}前尚未处理完毕，"
-                  f"不得公布。请核实处理后再审批。依据：{cite}。")
-    # A 公示 that would qualify the person once it ends (a re-notice included) is the precise reason.
-    pending = [(s, p) for kind, s, p in why
-               if kind == "not-completed" and (renotice_after is None or s.start >= renotice_after)]
-    if pending:
-        s, period = pending[0]
-        if notice_level_failed and s.id == notice.publicity_id:
-            return None  # the notice-level message already says this 公示 had not ended
-        return at("publicity-not-completed",
-                  f"所在的公示“{s.id}”到{cn_date(period.last_day)}24时才届满，审批日期{cn_date(approved)}早于期满。依据：{cite}。")
-    return at("renotice-required",
-              f"的审核意见因异议于{cn_date(renotice_after)}改变，须重新公示{spec.publicity.days}天、期满后才能审批公布。"
-              f"依据：{spec.renotice.cite()}。")
+            if notice_level_failed and s.id == notice.publicity_id:
+                return None  # the notice-level message already says this 公示 had not ended
+            return at("publicity-not-completed",
+                      f"所在的公示“{s.id}”到{cn_date(period.last_day)}24时才届满，审批日期{cn_date(approved)}早于期满。依据：{cite}。")
+    changed = [o.resolved_on for s in relevant for o in s.objections
+               if spec.renotice and o.person_key == row.person_key and o.outcome is ObjectionOutcome.CHANGED
+               and o.resolved_on is not None and o.resolved_on <= approved]
+    renotice_after = max(changed, default=None)
+    if renotice_after is not None and not any(s.start >= renotice_after for s in relevant):
+        return at("renotice-required",
+                  f"的审核意见因异议于{cn_date(renotice_after)}改变，须重新公示{spec.publicity.days}天、期满后才能审批公布。"
+                  f"依据：{spec.renotice.cite()}。")
+    return None
 
 
 def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
@@ -281,13 +273,19 @@ def check_manifest(previous: dict, notices: list[Notice], today: dt.date) -> lis
     """A notice published with a running period must still be there, unchanged, until it ends."""
     by_id = {n.id: n for n in notices}
     problems = []
-    for notice_id, entry in sorted((previous.get("notices") or {}).items()):
-        last_day = entry.get("last_day")
-        if not last_day or dt.date.fromisoformat(last_day) < today:
+    entries = previous.get("notices") if isinstance(previous, dict) else None
+    if not isinstance(entries, dict):
+        return [_manifest_unreadable()]
+    for notice_id, entry in sorted(entries.items()):
+        try:
+            last_day = dt.date.fromisoformat(entry["last_day"]) if entry["last_day"] else None
+        except (TypeError, KeyError, ValueError):
+            return [_manifest_unreadable()]
+        if last_day is None or last_day < today:
             continue  # no period, or it has ended: a correction is a new notice's business now
         file = f"data/notices/{notice_id}.yaml"
         current = by_id.get(notice_id)
-        until = cn_date(dt.date.fromisoformat(last_day))
+        until = cn_date(last_day)
         if current is None:
             problems.append(Problem(
                 "withdrawn-during-publicity",
@@ -299,3 +297,8 @@ def check_manifest(previous: dict, notices: list[Notice], today: dt.date) -> lis
                 f"已发布的公示在公示期内（至{until}24时）被修改。公示期内不得改动名单或文号：请改回原样；"
                 "如名单确有错误，请另行发布更正后的公示。", file, None, None))
     return problems
+
+
+def _manifest_unreadable() -> Problem:
+    return Problem("manifest-unreadable", "已发布网站中的 manifest.json 已损坏，无法核对公示期内的公示是否被改动。"
+                   "请从线上网站重新下载 manifest.json 放回 site/ 后再生成。", "site/manifest.json")

@@ -130,8 +130,10 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
               "sources": sources}
     pages: dict[str, str] = {}
 
+    mistakes = _TemplateProblems()
+
     def page(path: str, template: str, **context) -> None:
-        with _template_problems(f"templates/{template}"):
+        with mistakes.at(f"templates/{template}"):
             pages[path] = env.get_template(template).render(link=_linker(path), **common, **context)
 
     in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
@@ -149,22 +151,38 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision,
              period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
 
-    explainers = _render_content(env, content_dir, dataset, programs, today, common, pages)
+    explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
+    mistakes.raise_if_any()
     return Rendered(pages, _nav(dataset, explainers, pages))
 
 
-@contextlib.contextmanager
-def _template_problems(name: str):
-    """Turn a template mistake (often in staff-edited content/) into a problem with file and line."""
-    try:
-        yield
-    except jinja2.TemplateSyntaxError as exc:
-        raise BuildFailed("render", [Problem(
-            "template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。", name, exc.lineno)]) from None
-    except jinja2.UndefinedError as exc:
-        line = _template_line(exc)
-        raise BuildFailed("render", [Problem(
-            "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。", name, line)]) from None
+class _TemplateProblems:
+    """Collects template mistakes (often in staff-edited content/) as problems with file and line,
+    so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.seen: set[str] = set()
+
+    @contextlib.contextmanager
+    def at(self, name: str):
+        try:
+            yield
+        except jinja2.TemplateSyntaxError as exc:
+            self._add(Problem("template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。",
+                              name, exc.lineno))
+        except jinja2.UndefinedError as exc:
+            self._add(Problem("template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
+                              name, _template_line(exc)))
+
+    def _add(self, problem: Problem) -> None:
+        if problem.format() not in self.seen:  # a mistake in a shared template shows once, not per page
+            self.seen.add(problem.format())
+            self.problems.append(problem)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise BuildFailed("render", self.problems)
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -184,7 +202,8 @@ def _by_month(views: list[NoticeView]) -> list[tuple[str, list[NoticeView]]]:
 
 
 def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset, programs: dict[str, ProgramSpec],
-                    today: dt.date, common: dict, pages: dict[str, str]) -> list[tuple[str, str]]:
+                    today: dt.date, common: dict, pages: dict[str, str], mistakes: _TemplateProblems
+                    ) -> list[tuple[str, str]]:
     """content/*.md are templates too: figures come from policy/, never typed twice."""
     policy = dataset.policy
 
@@ -197,11 +216,11 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
     explainers = []
     for path in sorted(content_dir.rglob("*.md")):
         rel = path.relative_to(content_dir).as_posix()
-        with _template_problems(f"{content_dir.name}/{rel}"):
+        with mistakes.at(f"{content_dir.name}/{rel}"):
             template = env.from_string(path.read_text(encoding="utf-8"))
             pages[rel] = template.render(link=_linker(rel), standard=standard, history=policy.history,
                                          programs=programs, **common)
-        if rel.startswith("explainers/"):
+        if rel.startswith("explainers/") and rel in pages:
             title = next((line[2:].strip() for line in pages[rel].splitlines() if line.startswith("# ")), rel)
             explainers.append((title, rel))
     return explainers

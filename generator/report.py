@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .detect import redact
+
 
 class Severity(enum.Enum):
     ERROR = "错误"
@@ -25,12 +27,14 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def format(self) -> str:
+        """The one way a problem reaches a screen or a log: anything that looks like an ID number,
+        a mobile number or a person key is masked, whatever a message was built from."""
         where = self.file
         if self.line is not None:
             where += f" 第{self.line}行"
         if self.column:
             where += f" “{self.column}”"
-        return f"{self.severity.value} [{self.slug}] {where}：{self.message}"
+        return redact(f"{self.severity.value} [{self.slug}] {where}：{self.message}")
 
 
 class BuildFailed(Exception):

@@ -18,6 +18,7 @@ from .programs import AmountRule, FieldSpec, ProgramSpec
 from .report import Problem
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
+MONEY_LIMIT = Decimal("100000000")  # no monthly amount reaches 100 million yuan; beyond is a typo or NaN
 
 
 def _row_problem(row: RosterRow, slug: str, message: str, column: str | None) -> Problem:
@@ -40,13 +41,15 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
         if isinstance(value, bool) or not isinstance(value, int):
             return [_row_problem(row, "not-a-whole-number", f"“{f.label}”应为整数。", f.name)]
         if (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
-            return [_row_problem(row, "out-of-range", f"“{f.label}”应在 {f.min} 到 {f.max} 之间，现为 {value}。", f.name)]
+            return [_row_problem(row, "out-of-range", f"“{f.label}”应在 {f.min} 到 {f.max} 之间。", f.name)]
     if f.type == "choice" and value not in f.choices:
         return [_row_problem(row, "not-a-choice", f"“{f.label}”只能填写：{'、'.join(f.choices)}。", f.name)]
     if f.type == "money":
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
+            amount = None
+        if isinstance(value, bool) or amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
             return [_row_problem(row, "not-a-number", f"“{f.label}”应为数字（元）。", f.name)]
         if amount <= 0:
             return [_row_problem(row, "not-positive", f"“{f.label}”应大于 0。", f.name)]
@@ -67,6 +70,8 @@ def _check_amount(row: RosterRow, spec: ProgramSpec, notice: Notice, dataset: Da
         size = 1 if rule.per_person else int(row.fields.get("household_size"))
     except (InvalidOperation, TypeError, ValueError):
         return []  # already reported by the field checks
+    if not amount.is_finite() or amount <= 0 or amount >= MONEY_LIMIT:
+        return []  # reported by the field checks (not-a-number, not-positive)
     standard = dataset.policy.standard_on(rule.standard, notice.start)
     if standard is None:
         return []  # reported once per notice
@@ -83,15 +88,31 @@ def amount_problem(amount: Decimal, size: int, standard: Standard, rule: AmountR
     return f"每月金额 {amount} 元超过上限 {ceiling} 元（{basis}）。请核对金额或人数。依据：{rule.source.cite()}。"
 
 
+def privacy_problems(rows: list[RosterRow] | tuple[RosterRow, ...]) -> list[Problem]:
+    """What must be reported about any roster, even one whose notice is otherwise unusable:
+    an unmasked name, or an ID or mobile number in any value."""
+    problems = []
+    for row in rows:
+        for key, value in row.fields.items():
+            if key == "name" and isinstance(value, str) and value and not is_masked_name(value):
+                problems.append(_row_problem(row, "name-not-masked", f"姓名没有脱敏，应写成“{mask_name(value)}”。", "name"))
+            elif isinstance(value, str) and any(find_personal_data(value)):
+                problems.append(_row_problem(row, "personal-data-in-field", "含有身份证号或手机号，不得公开，请删除。",
+                                             str(key)))
+    return problems
+
+
 def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramSpec],
                   by_id: dict[str, Notice]) -> list[Problem]:
     where = notice.where
     spec = programs.get(notice.program)
     if spec is None:
         return [Problem("unknown-program", f"没有“{notice.program}”这个项目。可用的项目：{'、'.join(sorted(programs))}。",
-                        where.file, where.line, "program")]
+                        where.file, where.line, "program")] + privacy_problems(notice.roster)
     problems = []
-    if spec.level == "county" and notice.division_code != dataset.divisions.county_code:
+    if dataset.divisions is None:
+        pass  # divisions.yaml is unreadable: load reported it
+    elif spec.level == "county" and notice.division_code != dataset.divisions.county_code:
         problems.append(Problem("unknown-division", f"“{spec.title}”是全县公开的事项，区划代码应为县代码 "
                                 f"{dataset.divisions.county_code}。", where.file, where.line, "division"))
     elif spec.level == "village" and dataset.divisions.village(notice.division_code) is None:
@@ -102,6 +123,11 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
     if spec.amount_rule and dataset.policy.standard_on(spec.amount_rule.standard, notice.start) is None:
         problems.append(Problem("no-standard", f"data/policy/ 中没有 {notice.start} 当天有效的“{spec.title}”标准，请补充。",
                                 where.file, where.line, "program"))
+    for column, value in (("issuer", notice.issuer), ("document_number", notice.document_number),
+                          ("post_hoc_reason", notice.post_hoc_reason)):
+        if value and any(find_personal_data(value)):
+            problems.append(Problem("personal-data-in-field", "含有身份证号或手机号，不得公开，请删除。",
+                                    where.file, where.line, column))
     if notice.kind.value not in spec.kinds:
         kinds = "、".join(NoticeKind(k).label for k in spec.kinds)
         problems.append(Problem("kind-not-allowed", f"“{spec.title}”只发布：{kinds}。", where.file, where.line, "kind"))
@@ -119,12 +145,12 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
         elif keyed and seen[row.person_key] > 1:
             problems.append(_row_problem(row, "duplicate-person", "同一人在本公告名册中出现了不止一次，请删除重复行。",
                                          "person_key"))
-        for name in sorted(set(row.fields) - allowed):
+        for name in sorted(set(row.fields) - allowed, key=str):
             # Allow-list: data/ is public, so a field the program may not publish must not be stored either.
             problems.append(_row_problem(
                 row, "field-not-allowed",
                 f"“{name}”不在“{spec.title}”可公开的字段中，不得保存在 data/。可公开字段：{'、'.join(f.label for f in spec.fields)}。"
-                f"依据：{sources.PERSONAL_INFO.cite()}。", name))
+                f"依据：{sources.PERSONAL_INFO.cite()}。", str(name)))
         for f in spec.fields:
             problems += _check_field(row, f, notice)
         problems += _check_amount(row, spec, notice, dataset)
@@ -177,7 +203,7 @@ def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem
     problems = []
     for notice in dataset.notices:
         problems += _check_notice(notice, dataset, programs, by_id)
-    for hotline in dataset.site.hotlines:
+    for hotline in dataset.site.hotlines if dataset.site else ():
         if not re.fullmatch(r"[0-9\-（）() ]{5,20}", hotline.number):
             problems.append(Problem("bad-hotline", "监督电话只能包含数字、“-”和括号。", "data/site.yaml", None, "hotlines"))
     return problems

@@ -34,14 +34,16 @@ def _library_last_year() -> int:
 class WorkCalendar:
     def __init__(self, years: dict[int, HolidayYear] | None = None):
         self.years = dict(years or {})
+        # A year's file may also move days late in the previous December: explicit days win everywhere.
+        self.workdays = frozenset().union(*(y.workdays for y in self.years.values()))
+        self.days_off = frozenset().union(*(y.days_off for y in self.years.values()))
 
     def is_workday(self, day: dt.date) -> bool:
-        arrangement = self.years.get(day.year)
-        if arrangement is not None:
-            if day in arrangement.workdays:
-                return True
-            if day in arrangement.days_off:
-                return False
+        if day in self.workdays:
+            return True
+        if day in self.days_off:
+            return False
+        if day.year in self.years:
             return day.weekday() < 5
         try:
             return chinese_calendar.is_workday(day)

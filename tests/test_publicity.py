@@ -197,6 +197,29 @@ def test_a_new_publicity_after_a_changed_opinion_clears_the_person():
     assert problems == [] and decisions["gb"].status is PublicityStatus.PUBLISHED
 
 
+def test_an_open_objection_on_the_linked_publicity_blocks_even_with_an_older_completed_one():
+    """Review finding #1: last year's completed 公示 must not let an open objection through."""
+    old = publicity(D("2025-11-03"), id_="gs-2025")
+    current = publicity(objections=(objection(),))
+    decisions, problems = decide([old, current, result(D("2026-12-04"))], PROGRAMS, D("2026-12-05"), CAL)
+    assert [p.slug for p in problems] == ["objection-unresolved"]
+    assert decisions["gb"].status is PublicityStatus.BLOCKED
+
+
+def test_a_running_publicity_of_the_person_blocks_a_result_based_on_an_older_one():
+    old = publicity(D("2025-11-03"), id_="gs-2025")
+    running = publicity(D("2026-12-01"), id_="gs-now")  # ends 2026-12-08
+    decisions, problems = decide([old, running, result(D("2026-12-04"), publicity_id="gs-2025")], PROGRAMS,
+                                 D("2026-12-05"), CAL)
+    assert [p.slug for p in problems] == ["publicity-not-completed"] and "gs-now" in problems[0].message
+
+
+def test_an_unresolved_changed_objection_raised_after_approval_does_not_crash():
+    late = Objection(1, KEY_A, D("2026-12-06"), None, ObjectionOutcome.CHANGED, Provenance("x", 1))
+    _, problems = decide([publicity(objections=(late,)), result(D("2026-12-04"))], PROGRAMS, D("2026-12-07"), CAL)
+    assert problems == []
+
+
 # -- termination, post-hoc, deadlines -------------------------------------------------------------
 
 def termination(effective: str, start=POSTED) -> Notice:

@@ -93,13 +93,34 @@ def test_a_holiday_file_for_the_year_lets_the_build_go_on(project):
     ("content", "slug"),
     [("year: 2026\nsource: x\nholidays: []\n", "bad-holiday-year"),
      ("year: 2027\nsource: x\nholidays:\n  - {name: a, start: 2027-02-10, end: 2027-02-01}\n", "bad-holiday-range"),
-     ("year: 2027\nsource: x\nholidays: []\nworkdays: [2026-12-31]\n", "bad-workday"),
+     ("year: 2027\nsource: x\nholidays: []\nworkdays: [2026-11-28]\n", "bad-workday"),
+     ("year: 2027\nsource: x\nholidays: []\nworkdays: 2027-02-06\n", None),  # a lone date is read as a list
+     ("[2027]\n", "bad-shape"),
      ("year: 2027\nholidays: []\n", "missing-field")],
 )
 def test_holiday_file_mistakes(project, content, slug):
     (project / "data/holidays").mkdir()
     (project / "data/holidays/2027.yaml").write_text(content, encoding="utf-8")
-    assert slug in slugs(project)
+    if slug is None:
+        assert not [s for s in slugs(project) if "holiday" in s or "workday" in s]
+    else:
+        assert slug in slugs(project)
+
+
+def test_a_years_file_may_move_days_in_the_previous_december(project):
+    """Like the 2019 arrangement, which moved 2018-12-29 and 2018-12-31."""
+    from generator.workdays import WorkCalendar
+
+    (project / "data/holidays").mkdir()
+    (project / "data/holidays/2027.yaml").write_text(
+        "year: 2027\nsource: 测试用虚构安排\nholidays:\n  - {name: 元旦, start: 2026-12-31, end: 2027-01-02}\n"
+        "workdays: [2026-12-27]\n", encoding="utf-8")
+    dataset, problems = load(project / "data")
+    assert problems == []
+    calendar = WorkCalendar(dataset.holidays)
+    assert not calendar.is_workday(dt.date(2026, 12, 31))  # a Thursday, off by the 2027 file
+    assert calendar.is_workday(dt.date(2026, 12, 27))  # a Sunday, worked by the 2027 file
+    assert calendar.is_workday(dt.date(2026, 12, 30))  # untouched: still the library's answer
 
 
 @pytest.mark.parametrize(

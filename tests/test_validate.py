@@ -23,9 +23,7 @@ def edit_notice(project: Path, change, name: str = NOTICE) -> None:
 
 def problems_of(project: Path):
     dataset, problems = load(project / "data")
-    if dataset is not None:
-        problems += validate(dataset, all_programs())
-    return problems
+    return problems + validate(dataset, all_programs())
 
 
 def test_the_demo_data_is_clean(project):

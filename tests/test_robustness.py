@@ -1,0 +1,149 @@
+"""Review findings kept as regressions: odd files never crash the run, never hide other problems,
+and no raw value reaches a message or the site."""
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, fake_id, run_generator
+from generator.load import load
+from generator.programs import all_programs
+from generator.publicity import decide
+from generator.validate import validate
+from generator.workdays import WorkCalendar
+
+GS = "data/notices/2026-11-25-taoyuan-gs.yaml"
+RAW_ID = fake_id(14)
+FULL_WIDTH_ID = RAW_ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text, encoding="utf-8")
+
+
+def sub(root: Path, rel: str, old: str, new: str) -> None:
+    text = (root / rel).read_text(encoding="utf-8")
+    assert old in text, (rel, old)
+    (root / rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+CRASHERS = {
+    "notice_is_list": (lambda d: write(d, GS, "- a\n- b\n"), "bad-shape"),
+    "notice_is_scalar": (lambda d: write(d, GS, "hello\n"), "bad-shape"),
+    "notice_empty": (lambda d: write(d, GS, ""), "empty-file"),
+    "notice_comment_only": (lambda d: write(d, GS, "# nothing\n"), "empty-file"),
+    "site_empty": (lambda d: write(d, "data/site.yaml", ""), "empty-file"),
+    "site_hotlines_int": (lambda d: sub(d, "data/site.yaml", "hotlines:\n  - label: 示范县民政局社会救助监督电话\n"
+                                        "    number: 0000-1234567", "hotlines: 12345"), "bad-shape"),
+    "divisions_villages_int": (lambda d: sub(d, "data/divisions.yaml", "    villages:\n      - {code: \"990100101001\", "
+                                             "name: 东湖社区}", "    villages: 5\n    x:\n      - {a: 1}"), "bad-shape"),
+    "policy_item_str": (lambda d: write(d, "data/policy/2030.yaml", "standards:\n  - foo\n"), "bad-shape"),
+    "policy_amount_nan": (lambda d: sub(d, "data/policy/2021.yaml", "amount: 4020", "amount: .nan"), "bad-amount"),
+    "roster_amount_nan": (lambda d: sub(d, GS, "monthly_amount: ", "monthly_amount: .nan #"), "not-a-number"),
+    "roster_amount_inf": (lambda d: sub(d, GS, "monthly_amount: ", "monthly_amount: .inf #"), "not-a-number"),
+    "roster_amount_1e30": (lambda d: sub(d, GS, "monthly_amount: ", "monthly_amount: 1.0e+30 #"), "not-a-number"),
+    "roster_mixed_keys": (lambda d: sub(d, GS, "  group: ", "  1: x\n  remark: y\n  group: "), "field-not-allowed"),
+    "date_nov31": (lambda d: sub(d, GS, "publicity_start: 2026-11-25", "publicity_start: 2026-11-31"), "bad-date"),
+    "date_month13": (lambda d: sub(d, GS, "publicity_start: 2026-11-25", "publicity_start: 2026-13-01"), "bad-date"),
+    "objection_date_bad": (lambda d: sub(d, GS, "raised_on: 2026-11-26", "raised_on: 2026-02-30"), "bad-date"),
+    "objection_outcome_list": (lambda d: sub(d, GS, "outcome: dismissed", "outcome: [changed]"), "bad-objection-outcome"),
+    "holidays_is_list": (lambda d: write(d, "data/holidays/2027.yaml", "- 2027\n"), "bad-shape"),
+    "yml_suffix": (lambda d: (d / GS).rename(d / GS.replace(".yaml", ".yml")), None),
+    "roster_file_in_notices": (lambda d: write(d, "data/notices/名册.csv", "a,b\n"), "unexpected-file"),
+    "duplicate_id": (lambda d: (d / "data/notices/sub").mkdir() or shutil.copy(
+        d / "data/notices/2026-11-24-nanling-gs.yaml", d / "data/notices/sub/2026-11-25-taoyuan-gs.yaml"),
+                     "duplicate-notice-id"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRASHERS))
+def test_odd_data_is_a_problem_not_a_crash(tmp_path, case):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    change, slug = CRASHERS[case]
+    change(tmp_path)
+    dataset, problems = load(tmp_path / "data")
+    problems += validate(dataset, all_programs())
+    decide(dataset.notices, all_programs(), dt.date(2026, 11, 30), WorkCalendar(dataset.holidays))
+    if slug is None:
+        assert problems == [] and any(n.id == "2026-11-25-taoyuan-gs" for n in dataset.notices)
+    else:
+        assert slug in [p.slug for p in problems]
+        assert all(p.message for p in problems)
+
+
+def test_a_broken_header_still_reports_the_unmasked_names_in_its_roster(tmp_path):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    sub(tmp_path, GS, "issuer: ", "nobody: ")  # header incomplete …
+    sub(tmp_path, GS, "program: dibao_rural", "program: ''")
+    sub(tmp_path, GS, "name: 刘*", "name: 刘测试")  # … and an unmasked name
+    write(tmp_path, "data/site.yaml", "")  # and the site file broken too
+    dataset, problems = load(tmp_path / "data")
+    problems += validate(dataset, all_programs())
+    slugs = [p.slug for p in problems]
+    assert "name-not-masked" in slugs and "missing-field" in slugs and "empty-file" in slugs
+
+
+def test_every_raw_form_is_refused_and_none_is_printed(project):
+    """All at once: each form of a raw value in a different place, one run, nothing raw on screen."""
+    sub(project, GS, "household_size: 3", f"household_size: {RAW_ID}")
+    sub(project, GS, "group: 一组", f"group: 一组{FULL_WIDTH_ID}")
+    sub(project, "data/notices/2026-11-27-songlin-gs.yaml", "group: ", f"group: {RAW_ID[:6]} {RAW_ID[6:14]} {RAW_ID[14:]} #")
+    sub(project, "data/notices/2026-11-24-nanling-gs.yaml", "group: ", "group: 139-1234-5678 #")
+    sub(project, "data/notices/2026-11-23-xiangyang-gs.yaml", "group: ", "group: +8613912345678 #")
+    sub(project, "data/notices/2026-11-16-xinghua-gs.yaml", "issuer: ", "issuer: 联系人１３９１２３４５６７８ ")
+    sub(project, "data/notices/2026-11-10-liuxi-gs.yaml", "program: dibao_rural", f"program: '{RAW_ID}'")
+    sub(project, "data/notices/2026-11-05-xinhua-gb.yaml", "publicity: 2026-10-20-xinhua-gs", f"publicity: '{RAW_ID}'")
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    output = done.stdout + done.stderr
+    for raw in (RAW_ID, FULL_WIDTH_ID, f"{RAW_ID[:6]} {RAW_ID[6:14]}", "139-1234-5678", "8613912345678",
+                "１３９１２３４５６７８", "13912345678"):
+        assert raw not in output, raw
+    assert output.count("[personal-data-in-field]") >= 5
+    assert not (project / "site").exists()
+
+
+def test_a_broken_manifest_stops_the_build_instead_of_disabling_the_check(project):
+    assert run_generator("build", "--today", "2026-11-30", cwd=project).returncode == 0
+    (project / "site/manifest.json").write_text('{"notices": []}', encoding="utf-8")
+    done = run_generator("build", "--today", "2026-12-01", cwd=project)
+    assert done.returncode == 1 and "[manifest-unreadable]" in done.stderr
+
+
+def test_every_template_mistake_in_one_run(project):
+    write(project, "content/bad1.md", "{{ nope }}\n")
+    write(project, "content/bad2.md", "# x\n{% if %}\n")
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert "content/bad1.md" in done.stderr and "content/bad2.md" in done.stderr
+
+
+def test_mkdocs_messages_are_redacted(project):
+    sub(project, "content/about.md", "# 关于本站", "# 关于本站\n\n[联系](13912345678.md)")
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert done.returncode == 1 and "13912345678" not in done.stderr and "13*********" in done.stderr
+
+
+def test_archives_and_utf16_exports_are_caught_by_the_audit(tmp_path):
+    from generator.audit import audit
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "roster.zip").write_bytes(b"PK\x03\x04")
+    (site / "roster.txt").write_bytes(f"姓名\t身份证号\n测试\t{RAW_ID}\n".encode("utf-16"))
+    kinds = {(f.file, f.kind) for f in audit(site)}
+    assert ("roster.zip", "data-file") in kinds and ("roster.txt", "id-number") in kinds
+
+
+def test_person_keys_in_file_and_folder_names_are_masked_in_the_report(tmp_path):
+    from generator.audit import audit
+
+    key = "ab" * 32
+    site = tmp_path / "site"
+    (site / key).mkdir(parents=True)
+    (site / key / "index.html").write_text("<p>x</p>", encoding="utf-8")
+    findings = audit(site, person_keys=frozenset({key}))
+    assert [f.kind for f in findings] == ["person-key"]  # the folder; the file inside has a clean name
+    assert all(key not in f.format() for f in findings)
