@@ -12,13 +12,14 @@ import ctypes.util
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .audit import audit, summary
+from .audit import audit, failed, summary
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
@@ -85,10 +86,10 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         write_manifest(site_dir, manifest(dataset.notices, decisions, today))
 
         progress("审计个人信息")
-        allowed = frozenset(h.number.replace("-", "") for h in dataset.site.hotlines)
+        allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
         person_keys = frozenset(row.person_key for n in dataset.notices for row in n.roster if row.person_key)
         findings = audit(site_dir, allowed, person_keys)
-        if findings:
+        if failed(findings):
             raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
 
         progress("发布")

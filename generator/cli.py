@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from .audit import audit, summary
+from .audit import Finding, RawValues, as_json, audit, failed, summary
 from .build import Paths, build
 from .importer import ImportRequest, run_import
 from .load import load
+from .masking_report import masking_report
+from .programs import all_programs
+from .roster_read import read_identities
+from .validate import privacy_problems
 from .model import NoticeKind
 from .pseudonym import KeyProblem, generate_key_file
 from .report import BuildFailed, Severity
@@ -79,10 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--out", type=Path, required=True, help="密钥文件路径，必须在项目目录以外")
     k.add_argument("--project", type=Path, default=Path("."), help="项目目录（默认当前目录）")
 
-    a = commands.add_parser("audit", help="检查目录中的每个文件是否含有身份证号、手机号或数据文件")
-    a.add_argument("path", type=Path, help="要审计的目录，例如 site")
+    a = commands.add_parser("audit", help="检查目录中的每个文件是否含有身份证号、电话等个人信息或数据文件")
+    a.add_argument("path", type=Path, help="要审计的目录，例如 site；也可以是 data（检查数据目录本身）")
     a.add_argument("--data", type=Path, default=Path("data"),
-                   help="从这里读取监督电话（不算泄露）和化名键（算泄露），默认 data")
+                   help="从这里读取监督电话（不算泄露）和化名键（出现在网站中算泄露），默认 data")
+    a.add_argument("--raw", type=Path, nargs="+", default=[], metavar="名册",
+                   help="原始名册（在本机核对）：查找其中每个姓名、身份证号、电话、住址是否出现在输出中")
+    a.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    a.add_argument("--report", type=Path, help="把脱敏审计报告（Markdown）写到这个文件，例如 CI 的任务摘要")
     return parser
 
 
@@ -171,16 +180,42 @@ def _audit(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
         _say(f"找不到目录 {args.path}，请检查路径。")
         return EXIT_USAGE
+    dataset = load(args.data)[0] if args.data.is_dir() else None
     allowed: frozenset[str] = frozenset()
     keys: frozenset[str] = frozenset()
-    if args.data.is_dir():
-        dataset, _ = load(args.data)
-        if dataset.site is not None:
-            allowed = frozenset(h.number.replace("-", "") for h in dataset.site.hotlines)
-            keys = frozenset(r.person_key for n in dataset.notices for r in n.roster if r.person_key)
-    findings = audit(args.path, allowed, keys)
-    print(summary(findings, str(args.path)))
-    return EXIT_PROBLEMS if findings else EXIT_OK
+    if dataset is not None and dataset.site is not None:
+        allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
+    if dataset is not None:
+        keys = frozenset(r.person_key for n in dataset.notices for r in n.roster if r.person_key)
+    data_mode = (args.path / "notices").is_dir() and (args.path / "site.yaml").exists()
+    raw = None
+    if args.raw:
+        names, ids, phones, addresses = set(), set(), set(), set()
+        name_headers = tuple({h for s in all_programs().values() for f in s.fields if f.type == "name" for h in f.headers})
+        for path in args.raw:
+            people, problems = read_identities(path, name_headers)
+            if problems:
+                _say_problems(problems)
+                return EXIT_USAGE
+            for p in people:
+                names.add(p.get("name", "").replace(" ", ""))
+                ids.add(re.sub(r"[\s\-]", "", p.get("id_number", "")).upper())
+                phones.add(re.sub(r"[^0-9]", "", p.get("phone", "")))
+                addresses.add(p.get("address", ""))
+        raw = RawValues(*(frozenset(v for v in values if v) for values in (names, ids, phones, addresses)))
+    findings = audit(args.path, allowed, frozenset() if data_mode else keys, raw, data_mode)
+    if data_mode and dataset is not None:
+        # data/ itself: rosters may hold keys, but never an unmasked name or a raw number.
+        findings += [Finding(p.file, p.line, "unmasked-name" if p.slug == "name-not-masked" else "data-file",
+                             p.file, note=p.message) for p in (privacy_problems(
+                                 [r for n in dataset.notices for r in n.roster]))]
+    if args.format == "json":
+        print(as_json(findings, str(args.path)))
+    else:
+        print(summary(findings, str(args.path)))
+    if args.report:
+        args.report.write_text(masking_report(findings, str(args.path), all_programs(), dataset), encoding="utf-8")
+    return EXIT_PROBLEMS if failed(findings) else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,12 @@ _ID = re.compile(rf"{_BEFORE}([1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]){_AFTER}
 # Mainland mobile numbers: 11 digits starting 13-19, optionally after +86 / 0086 / 86.
 _MOBILE = re.compile(rf"{_BEFORE}(?:(?:\+|00)?86{_SEP}?)?(1[3-9][0-9](?:{_SEP}?[0-9]){{8}}){_AFTER}")
 _PERSON_KEY = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+# Bank cards: 16-19 digits passing the Luhn check (UnionPay 62…, Visa 4…, Mastercard 5…, Amex 3…).
+_BANK_CARD = re.compile(rf"{_BEFORE}([3-6](?:{_SEP}?[0-9]){{15,18}}){_AFTER}")
+# Disability certificates (第二代残疾人证): the holder's ID number, then category 1-7 and grade 1-4.
+_DISABILITY_CERT = re.compile(rf"{_BEFORE}([1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]{_SEP}?[1-7]{_SEP}?[1-4]){_AFTER}")
+# Landline candidates (area code 0xx/0xxx, 7-8 digits), confirmed by phonenumbers for region CN.
+_LANDLINE = re.compile(rf"{_BEFORE}(\(?0[1-9][0-9]{{1,2}}\)?{_SEP}?[2-9][0-9]{{2,3}}{_SEP}?[0-9]{{4}}){_AFTER}")
 _DIGITS = re.compile(r"[^0-9Xx]")
 
 # Full-width ASCII (U+FF01-FF5E) and the ideographic space, folded one character for one,
@@ -61,9 +67,36 @@ class Match:
 KIND_LABELS = {
     "id-number": "身份证号",
     "mobile": "手机号",
+    "landline": "固定电话",
+    "bank-card": "银行卡号",
+    "disability-cert": "残疾人证号",
     "person-key": "化名键",
     "data-file": "数据文件",
+    "unmasked-name": "未脱敏的姓名",
+    "raw-name": "原始名册中的姓名",
+    "raw-address": "原始名册中的住址",
+    "raw-phone": "原始名册中的电话",
+    "raw-id": "原始名册中的身份证号",
 }
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _is_landline(candidate: str) -> bool:
+    import phonenumbers  # imported on first candidate: most texts have none
+
+    try:
+        number = phonenumbers.parse(candidate, "CN")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def mask_excerpt(value: str) -> str:
@@ -71,19 +104,47 @@ def mask_excerpt(value: str) -> str:
     return value[:2] + "*" * (len(value) - 2) if len(value) > 2 else "*" * len(value)
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _inside_hash(text: str, start: int, end: int) -> bool:
+    """True where [start, end) lies inside a long hex token (a person key or a SHA-256 digest):
+    a run of digits there is part of a hash, not a number someone wrote."""
+    left, right = start, end
+    while left > 0 and text[left - 1] in _HEX:
+        left -= 1
+    while right < len(text) and text[right] in _HEX:
+        right += 1
+    token = text[left:right]
+    return len(token) >= 32 and any(c in "abcdefABCDEF" for c in token)
+
+
 def find_personal_data(
     text: str, allowed: frozenset[str] = frozenset(), person_keys: frozenset[str] = frozenset()
 ) -> Iterator[Match]:
-    """Checksum-valid resident ID numbers, mobile numbers not in `allowed`, and known person keys."""
+    """Checksum-valid resident ID numbers and disability certificate numbers, mobile and landline numbers
+    not in `allowed` (the published hotlines, digits only), Luhn-valid bank card numbers, and known person keys."""
     folded = fold(text)
     for m in _ID.finditer(folded):
         value = _DIGITS.sub("", m.group(1)).upper()
-        if is_valid_id_checksum(value):
+        if is_valid_id_checksum(value) and not _inside_hash(folded, m.start(1), m.end(1)):
             yield Match("id-number", m.start(1), m.end(1), value)
     for m in _MOBILE.finditer(folded):
         value = _DIGITS.sub("", m.group(1))
-        if value not in allowed:
+        if value not in allowed and not _inside_hash(folded, m.start(1), m.end(1)):
             yield Match("mobile", m.start(), m.end(), value)
+    for m in _DISABILITY_CERT.finditer(folded):
+        value = _DIGITS.sub("", m.group(1)).upper()
+        if is_valid_id_checksum(value[:18]) and not _inside_hash(folded, m.start(1), m.end(1)):
+            yield Match("disability-cert", m.start(1), m.end(1), value)
+    for m in _BANK_CARD.finditer(folded):
+        value = _DIGITS.sub("", m.group(1))
+        if luhn_valid(value) and not is_valid_id_checksum(value) and not _inside_hash(folded, m.start(1), m.end(1)):
+            yield Match("bank-card", m.start(1), m.end(1), value)
+    for m in _LANDLINE.finditer(folded):
+        value = re.sub(r"[^0-9]", "", m.group(1))
+        if value not in allowed and not _inside_hash(folded, m.start(1), m.end(1)) and _is_landline(value):
+            yield Match("landline", m.start(1), m.end(1), value)
     if person_keys:
         for m in _PERSON_KEY.finditer(folded):
             if m.group().lower() in person_keys:

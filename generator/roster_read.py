@@ -221,3 +221,40 @@ def read_roster(path: Path, spec: ProgramSpec, sheet: str | None = None) -> tupl
     if not rows:
         problems.append(_problem(where, "no-rows", "表头下面没有名单行。"))
     return table, problems
+
+
+def read_identities(path: Path, name_headers: tuple[str, ...], sheet: str | None = None
+                    ) -> tuple[list[dict[str, str]], list[Problem]]:
+    """Names, ID numbers, phones and addresses of a raw roster of any program (for `audit --raw`)."""
+    shown = path.name
+    if not path.is_file():
+        return [], [_problem(shown, "file-not-found", f"找不到文件 {path}，请检查路径。")]
+    _, grid, problems = _read_grid(path, sheet, shown)
+    if problems:
+        return [], problems
+    lookup = {header_key(h): "name" for h in name_headers}
+    lookup.update({header_key(h): field for field, headers in IDENTITY_HEADERS.items() for h in headers})
+    found = _find_header(grid, lookup)
+    if found is None:
+        return [], [_problem(shown, "header-not-found", "找不到表头（姓名、身份证号等列）。")]
+    top, second = found
+    columns = {}
+    for i in range(max(len(r) for r in grid)):
+        for row in (second, top):
+            if row is not None and i < len(grid[row]) and isinstance(grid[row][i], str):
+                field_name = lookup.get(header_key(grid[row][i]))
+                if field_name:
+                    columns.setdefault(i, field_name)
+                    break
+    people = []
+    for cells in grid[(second if second is not None else top) + 1:]:
+        person = {}
+        for i, field_name in columns.items():
+            value = cells[i] if i < len(cells) else None
+            if isinstance(value, float) and value.is_integer():
+                value = str(int(value))
+            if value not in (None, ""):
+                person[field_name] = clean_text(str(value))
+        if person:
+            people.append(person)
+    return people, []
