@@ -16,11 +16,12 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import os
 import re
 import urllib.parse
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import ahocorasick
@@ -38,6 +39,8 @@ NAME_HEADERS = ("姓名", "户主姓名")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TAG = re.compile(r"<[^>]*>")
 _SEPARATORS_IN_NUMBERS = re.compile(r"(?<=[0-9])[ \-](?=[0-9])")
+# Full-width digits, letters, space and dash: the only folding the raw search needs (names are unchanged).
+_FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff0d\u3000]")
 
 
 @dataclass(frozen=True)
@@ -113,59 +116,38 @@ def variants(text: str, markup: bool) -> list[str]:
     plain = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     forms = [plain]
     if markup:
-        forms.append(html.unescape(plain))  # &#49;&#51;… and &amp;-style entities
+        if "&" in plain:
+            forms.append(html.unescape(plain))  # &#49;&#51;… and &amp;-style entities
         forms.append(html.unescape(_TAG.sub("", plain)))  # a number or name split by tags
     if "%" in plain:
         forms.append(urllib.parse.unquote(plain))  # URL-encoded links
     return list(dict.fromkeys(forms))
 
 
-class _RosterCells(HTMLParser):
-    """The name cells of roster tables (<table class="roster-table">), with their line numbers."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.cells: list[tuple[int, str]] = []
-        self._in_table = self._in_cell = False
-        self._header: list[str] = []
-        self._column = -1
-        self._name_column: int | None = None
-        self._text = ""
-        self._line = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and "roster-table" in (dict(attrs).get("class") or ""):
-            self._in_table, self._header, self._name_column = True, [], None
-        elif self._in_table and tag == "tr":
-            self._column = -1
-        elif self._in_table and tag in ("td", "th"):
-            self._column += 1
-            self._in_cell, self._text, self._line = True, "", self.getpos()[0]
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self._in_table = False
-        elif self._in_table and tag in ("td", "th") and self._in_cell:
-            self._in_cell = False
-            text = self._text.strip()
-            if tag == "th":
-                self._header.append(text)
-                if text in NAME_HEADERS:
-                    self._name_column = self._column
-            elif self._column == self._name_column:
-                self.cells.append((self._line, text))
-
-    def handle_data(self, data):
-        if self._in_cell:
-            self._text += data
+_ROSTER_TABLE = re.compile(r'<table class="roster-table">(.*?)</table>', re.S)
+_HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_DATA_CELL = re.compile(r"<td\b[^>]*>(.*?)</td>", re.S)
 
 
 def _roster_name_findings(text: str, shown: str) -> list[Finding]:
-    parser = _RosterCells()
-    parser.feed(text)
-    return [Finding(shown, line, "unmasked-name", mask_name(cell) if cell else "（空）",
-                    note="名单中的姓名必须只保留姓氏")
-            for line, cell in parser.cells if MASK_CHAR not in cell]
+    """Every cell of a roster table's name column must hold a mask character. The tables are ours
+    (templates/_roster.html.j2), so their markup is known and regexes read it fast."""
+    findings = []
+    for table in _ROSTER_TABLE.finditer(text):
+        headers = [html.unescape(_TAG.sub("", h)).strip() for h in _HEADER_CELL.findall(table.group(1))]
+        column = next((i for i, h in enumerate(headers) if h in NAME_HEADERS), None)
+        if column is None:
+            continue
+        for row in _ROW.finditer(table.group(1)):
+            cells = _DATA_CELL.findall(row.group(1))
+            if len(cells) > column:
+                cell = html.unescape(_TAG.sub("", cells[column])).strip()
+                if MASK_CHAR not in cell:
+                    line = text.count("\n", 0, table.start(1) + row.start()) + 1
+                    findings.append(Finding(shown, line, "unmasked-name", mask_name(cell) if cell else "（空）",
+                                            note="名单中的姓名必须只保留姓氏"))
+    return findings
 
 
 def _is_person_context(text: str, start: int, end: int) -> bool:
@@ -175,9 +157,12 @@ def _is_person_context(text: str, start: int, end: int) -> bool:
     return before in '>"\'\n\t ：:，,（(' and after in '<"\'\n\t ，,。）)*'
 
 
-def _raw_findings(text: str, shown: str, automaton: ahocorasick.Automaton) -> list[Finding]:
+def _raw_findings(text: str, shown: str, automaton: ahocorasick.Automaton, first: bool) -> list[Finding]:
     found = {}
-    for form in (text, _SEPARATORS_IN_NUMBERS.sub("", fold(text))):
+    # Numbers written with separators or full-width digits are searched in one normalized copy, made once.
+    narrow = _FULL_WIDTH_ALNUM.sub(lambda m: fold(m.group()), text)
+    forms = (text, _SEPARATORS_IN_NUMBERS.sub("", narrow)) if first else (text,)
+    for form in forms:
         for end, (kind, value) in automaton.iter(form):
             start = end - len(value) + 1
             line = text.count("\n", 0, start) + 1 if form is text else None
@@ -213,9 +198,9 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
                 line = form.count("\n", 0, m.start) + 1 if i == 0 else None
                 findings.append(Finding(shown, line, m.kind, m.masked))
         if automaton is not None:
-            findings += [f for f in _raw_findings(form, shown, automaton) if (f.kind, f.excerpt) not in seen]
+            findings += [f for f in _raw_findings(form, shown, automaton, i == 0) if (f.kind, f.excerpt) not in seen]
             seen.update((f.kind, f.excerpt) for f in findings)
-    if suffix in (".html", ".htm"):
+    if suffix in (".html", ".htm") and "roster-table" in text:
         findings += _roster_name_findings(text, shown)
     return findings
 
@@ -224,15 +209,37 @@ def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozen
           raw: RawValues | None = None, data_mode: bool = False) -> list[Finding]:
     """Every finding under `root`, in a stable order. `allowed`: published numbers (the hotlines).
     `data_mode`: auditing data/ itself, where YAML files and person keys belong."""
-    automaton = raw.automaton() if raw else None
+    paths = sorted(root.rglob("*"))
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    job = (str(root), allowed, person_keys, raw, data_mode)
+    if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
+        _init(*job)
+        return [f for chunk in chunks for f in _audit_chunk(chunk)]
+    # County-size sites: the files are independent, so both cores share them; results keep file order.
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_init, initargs=job) as pool:
+        return [f for found in pool.map(_audit_chunk, chunks) for f in found]
+
+
+CHUNK = 200
+_job: dict = {}
+
+
+def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
+          data_mode: bool) -> None:
+    _job.update(root=Path(root), allowed=allowed, person_keys=person_keys, data_mode=data_mode,
+                automaton=raw.automaton() if raw else None)
+
+
+def _audit_chunk(paths: list[Path]) -> list[Finding]:
+    root, allowed, keys = _job["root"], _job["allowed"], _job["person_keys"]
     findings = []
-    for path in sorted(root.rglob("*")):
+    for path in paths:
         rel = path.relative_to(root).as_posix()
         if path.is_dir():
-            findings += [Finding(redact(rel, person_keys), None, m.kind, m.masked)
-                         for m in find_personal_data(path.name, allowed, person_keys)]
+            findings += [Finding(redact(rel, keys), None, m.kind, m.masked)
+                         for m in find_personal_data(path.name, allowed, keys)]
         elif path.is_file():
-            findings += audit_file(path, rel, allowed, person_keys, automaton, data_mode)
+            findings += audit_file(path, rel, allowed, keys, _job["automaton"], _job["data_mode"])
     return findings
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .audit import Finding, RawValues, as_json, audit, failed, summary
 from .build import Paths, build
-from .importer import ImportRequest, run_import
 from .load import load
 from .masking_report import masking_report
 from .programs import all_programs
@@ -145,6 +144,8 @@ def _progress(items, total: int, what: str):
 
 
 def _import(args: argparse.Namespace) -> int:
+    from .importer import ImportRequest, run_import  # pandas and pandera: only when importing
+
     request = ImportRequest(
         roster=args.roster, program=args.program, division=args.division, kind=NoticeKind(args.kind),
         start=args.start, document_number=args.document_number, data=args.data, issuer=args.issuer,

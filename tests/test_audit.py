@@ -8,7 +8,7 @@ import pytest
 
 from conftest import fake_id, run_generator
 from generator.audit import audit
-from generator.detect import find_personal_data
+from generator.detect import find_personal_data, luhn_valid
 
 RAW_ID = fake_id(123)
 RAW_MOBILE = "13800000000"  # synthetic
@@ -87,3 +87,113 @@ def test_audit_command_passes_a_clean_folder(tmp_path):
     root = site_with(tmp_path, "a.html", "<p>没有个人信息</p>")
     done = run_generator("audit", str(root), "--data", str(tmp_path / "no-data"), cwd=tmp_path)
     assert done.returncode == 0 and "审计通过" in done.stdout
+
+
+# -- issue 5: every form, raw rosters, data/, reports ---------------------------------------------
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF showing `text` (ASCII) with a standard font: enough for text extraction."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+ENTITIES = "".join(f"&#{ord(c)};" for c in RAW_ID)
+SPLIT = f"{RAW_ID[:6]}<span>{RAW_ID[6:14]}</span>{RAW_ID[14:]}"
+CARD = next(f"622202123456789012{d}" for d in "0123456789" if luhn_valid(f"622202123456789012{d}"))  # synthetic
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("a.html", f"<p>{ENTITIES}</p>", "id-number"),
+        ("b.html", f"<p>{SPLIT}</p>", "id-number"),
+        ("c.html", f'<a title="{RAW_ID.lower() if RAW_ID.endswith("X") else RAW_ID}">x</a>', "id-number"),
+        ("d.html", "<p>联系电话 0731-84123456</p>", "landline"),
+        ("e.html", f"<p>卡号 {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:16]} {CARD[16:]}</p>", "bank-card"),
+        ("f.html", f"<p>残疾人证 {RAW_ID}12</p>", "disability-cert"),
+        ("g.html", '<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">户主姓名</th>'
+                   "</tr></thead><tbody><tr><td>1</td><td>测试甲</td></tr></tbody></table>", "unmasked-name"),
+        ("report.pdf", minimal_pdf(f"ID {RAW_ID}"), "id-number"),
+        ("h.xml", f"<loc>https://x/{RAW_MOBILE[:3]}%20{RAW_MOBILE[3:]}</loc>", "mobile"),
+    ],
+)
+def test_every_form_is_found(tmp_path, name, content, kind):
+    findings = audit(site_with(tmp_path, name, content))
+    assert kind in [f.kind for f in findings]
+    assert all(RAW_ID not in f.format() and RAW_MOBILE not in f.format() and "测试甲" not in f.format()
+               for f in findings)
+
+
+def raw_roster(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    path.write_text("姓名,身份证号,联系电话,家庭住址\n" + "".join(",".join(r) + "\n" for r in rows), encoding="gbk")
+    return path
+
+
+def test_raw_values_are_found_in_any_form_without_being_printed(tmp_path):
+    roster = raw_roster(tmp_path / "raw.csv", [("测试甲乙", RAW_ID, "07318412345", "示范县虚构路88号"),
+                                               ("高兴", fake_id(5), "13800001111", "示范县虚构路9号")])
+    root = site_with(tmp_path, "n.html",
+                     '<td>测试甲乙</td>\n<a href="/q?x=%E7%A4%BA%E8%8C%83%E5%8E%BF%E8%99%9A%E6%9E%84%E8%B7%AF88%E5%8F%B7">'
+                     "\n<p>今天很高兴见到大家</p>\n<p>高兴</p>")
+    done = run_generator("audit", str(root), "--raw", str(roster), "--data", str(tmp_path / "none"), "--format", "json",
+                         cwd=tmp_path)
+    report = json.loads(done.stdout)
+    kinds = {(f["kind"], f["severity"]) for f in report["findings"]}
+    assert ("raw-name", "error") in kinds and ("raw-address", "error") in kinds
+    assert done.returncode == 1 and not report["passed"]
+    two_char = [f for f in report["findings"] if f["excerpt"] == "高*"]
+    assert two_char and all(f["severity"] == "error" for f in two_char)  # <p>高兴</p> is a person context
+    for raw in ("测试甲乙", RAW_ID, "示范县虚构路88号", "高兴"):
+        assert raw not in done.stdout + done.stderr
+
+
+def test_a_two_character_name_in_running_text_only_warns(tmp_path):
+    roster = raw_roster(tmp_path / "raw.csv", [("高兴", fake_id(5), "13800001111", "示范县虚构路9号")])
+    root = site_with(tmp_path, "n.html", "<p>今天很高兴见到大家</p>")
+    done = run_generator("audit", str(root), "--raw", str(roster), "--data", str(tmp_path / "none"), cwd=tmp_path)
+    assert done.returncode == 0 and "警告" in done.stdout and "普通词语" in done.stdout and "高兴" not in done.stdout
+
+
+def test_the_repository_data_passes_the_data_audit():
+    """data/ is public: a raw roster committed by mistake, or an unmasked name, fails CI here."""
+    from conftest import REPO
+
+    done = run_generator("audit", "data", cwd=REPO)
+    assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize(
+    ("plant", "kind"),
+    [(lambda d: (d / "notices/名册.xlsx").write_bytes(b"PK\x03\x04"), "数据文件"),
+     (lambda d: (d / "notices/2026-11-25-taoyuan-gs.yaml").write_text(
+         (d / "notices/2026-11-25-taoyuan-gs.yaml").read_text(encoding="utf-8").replace("name: 刘*", "name: 刘测试", 1),
+         encoding="utf-8"), "未脱敏的姓名")],
+)
+def test_the_data_audit_fails_on_a_raw_roster_or_an_unmasked_name(project, plant, kind):
+    plant(project / "data")
+    done = run_generator("audit", "data", cwd=project)
+    assert done.returncode == 1 and kind in done.stdout and "刘测试" not in done.stdout
+
+
+def test_markdown_report_for_ci_summaries(tmp_path):
+    root = site_with(tmp_path, "notices/a/index.html", f"<td>{RAW_ID}</td>")
+    from conftest import REPO
+
+    report = tmp_path / "summary.md"
+    done = run_generator("audit", str(root), "--data", str(REPO / "data"), "--report", str(report), cwd=tmp_path)
+    text = report.read_text(encoding="utf-8")
+    assert done.returncode == 1
+    assert "# 脱敏审计报告" in text and "**未通过**" in text and "| 农村最低生活保障 |" in text
+    assert "notices/a/index.html" in text and RAW_ID not in text
