@@ -157,6 +157,20 @@ def _is_person_context(text: str, start: int, end: int) -> bool:
     return before in '>"\'\n\t ：:，,（(' and after in '<"\'\n\t ，,。）)*'
 
 
+def _mask_raw(text: str, automaton: ahocorasick.Automaton | None) -> str:
+    """`text` (a path) with every raw value in it masked, for reports."""
+    if automaton is None:
+        return text
+    spans = sorted(((end - len(value) + 1, end + 1, kind, value) for end, (kind, value) in automaton.iter(text)),
+                   key=lambda s: (s[0], -s[1]))
+    out, at = [], 0
+    for start, end, kind, value in spans:
+        if start >= at:
+            out += [text[at:start], mask_name(value) if kind == "raw-name" else mask_excerpt(value)]
+            at = end
+    return "".join(out) + text[at:]
+
+
 def _raw_findings(text: str, shown: str, automaton: ahocorasick.Automaton, first: bool) -> list[Finding]:
     found = {}
     # Numbers written with separators or full-width digits are searched in one normalized copy, made once.
@@ -180,12 +194,15 @@ def _raw_findings(text: str, shown: str, automaton: ahocorasick.Automaton, first
 def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: frozenset[str],
                automaton: ahocorasick.Automaton | None = None, data_mode: bool = False) -> list[Finding]:
     findings = []
-    shown = redact(rel, person_keys)
+    shown = _mask_raw(redact(rel, person_keys), automaton)
     suffix = path.suffix.lower()
     if suffix in DATA_FILE_SUFFIXES and not (data_mode and suffix in (".yaml", ".yml")):
         findings.append(Finding(shown, None, "data-file", shown))
     for m in find_personal_data(path.name, allowed, person_keys):  # names can leak too
         findings.append(Finding(shown, None, m.kind, m.masked))
+    if automaton is not None:
+        findings += [Finding(shown, None, f.kind, f.excerpt, f.severity, f.note)
+                     for f in _raw_findings(urllib.parse.unquote(rel), "", automaton, True)]
     text = read_text(path)
     if text == "\x00unreadable-pdf":
         return findings + [Finding(shown, None, "data-file", shown, note="PDF 无法读取文字，无法审计")]

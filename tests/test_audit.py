@@ -197,3 +197,11 @@ def test_markdown_report_for_ci_summaries(tmp_path):
     assert done.returncode == 1
     assert "# 脱敏审计报告" in text and "**未通过**" in text and "| 农村最低生活保障 |" in text
     assert "notices/a/index.html" in text and RAW_ID not in text
+
+
+def test_a_raw_name_in_a_file_name_is_found_and_masked(tmp_path):
+    from generator.audit import RawValues
+
+    root = site_with(tmp_path, "files/测试甲乙的申请.html", "<p>x</p>")
+    findings = audit(root, raw=RawValues(frozenset({"测试甲乙"}), frozenset(), frozenset(), frozenset()))
+    assert [f.kind for f in findings] == ["raw-name"] and all("测试甲乙" not in f.format() for f in findings)
