@@ -23,9 +23,10 @@ from .audit import audit, failed, summary
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
+from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
 from .publicity import decide, manifest
-from .render import render
+from .render import render, search_words
 from .report import BuildFailed, Problem, Severity, errors, sort_key
 from .site import build_site
 from .validate import validate
@@ -75,13 +76,18 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     public, mask_record = mask(dataset.notices, programs)
 
     progress("生成页面")
-    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today)
+    pdfs = has_chinese_font()  # the machine, read here at the edge: without a Chinese font no PDFs
+    if not pdfs:
+        warnings.append(Problem("no-chinese-font", "本机没有中文字体，本次不生成 PDF 打印版。" + FONT_HINT, "PDF",
+                                severity=Severity.WARNING))
+    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs)
 
     progress("生成网站")
     paths.out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
     try:
-        site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today)
+        site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
+                                        search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None)
         _stop_on_errors("site", problems)
         write_manifest(site_dir, manifest(dataset.notices, decisions, today))
 

@@ -26,6 +26,27 @@ from .publicity import cn_date, period_text
 from .report import BuildFailed, Problem
 
 LATEST_RESULTS_ON_HOME = 10
+FEED_ENTRIES = 50
+
+
+def notice_url(base_url: str, notice_id: str) -> str:
+    return f"{base_url.rstrip('/')}/notices/{notice_id}/"
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of the page's address, for the printed bulletin-board copy (segno)."""
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=3, dark="#000", light="#fff", title="扫码查看网上公示")
+
+
+def search_words(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[str]:
+    """Names jieba must keep whole (division and program names), so a search for 桃源村 finds 桃源村."""
+    words = [dataset.divisions.county_name]
+    for town in dataset.divisions.towns:
+        words += [town.name, *(v.name for v in town.villages)]
+    words += [s.title for s in programs.values()] + [s.short for s in programs.values()]
+    return sorted(set(words))
 
 
 @dataclass(frozen=True)
@@ -119,7 +140,8 @@ def _views(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
 
 def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, Decision],
-           programs: dict[str, ProgramSpec], templates_dir: Path, content_dir: Path, today: dt.date) -> Rendered:
+           programs: dict[str, ProgramSpec], templates_dir: Path, content_dir: Path, today: dt.date,
+           pdfs: bool = True) -> Rendered:
     env = _environment(templates_dir)
     views = _views(dataset, public, decisions, programs)
     by_village: dict[str, list[NoticeView]] = defaultdict(list)
@@ -127,7 +149,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         if v.village:
             by_village[v.village.code].append(v)
     common = {"site": dataset.site, "divisions": dataset.divisions, "today": today, "Status": PublicityStatus,
-              "sources": sources}
+              "sources": sources, "pdfs": pdfs}
     pages: dict[str, str] = {}
 
     mistakes = _TemplateProblems()
@@ -148,8 +170,13 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
             page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
                  views=by_village.get(village.code, []))
     for v in views:
-        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision,
+        url = notice_url(dataset.site.base_url, v.notice.id)
+        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision, url=url,
+             qr_svg=markupsafe.Markup(qr_svg(url)),
              period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
+    with mistakes.at("templates/feed.xml.j2"):
+        pages["feed.xml"] = env.get_template("feed.xml.j2").render(
+            views=views[:FEED_ENTRIES], notice_url=notice_url, **common)
 
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
     mistakes.raise_if_any()

@@ -15,6 +15,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from .pdf import write_notice_pdfs
 from .render import Rendered
 from .report import Problem
 
@@ -59,10 +60,14 @@ def _build_date(today: dt.date):
 
 
 def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title: str, site_url: str,
-               today: dt.date) -> tuple[Path, list[Problem]]:
+               today: dt.date, search_words: list[str] = (), pdf_css: Path | None = None) -> tuple[Path, list[Problem]]:
     """Build into `work_dir/site`; return it and any MkDocs problems (strict: a warning is a problem)."""
     docs_dir, site_dir = work_dir / "docs", work_dir / "site"
     write_pages(rendered, docs_dir)
+    if pdf_css is not None:
+        problems = write_notice_pdfs(rendered.pages, docs_dir, pdf_css)
+        if problems:
+            return site_dir, problems
     mkdocs_log = logging.getLogger("mkdocs")
     collect = _Collect()
     mkdocs_log.addHandler(collect)
@@ -72,6 +77,13 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
                                  site_name=site_title, site_url=site_url, strict=True)
+            if search_words:
+                # jieba keeps these whole, so a search for a village name finds its page.
+                user_dict = work_dir / "jieba-words.txt"
+                user_dict.write_text("".join(f"{w} 100000 ns\n" for w in search_words), encoding="utf-8")
+                for name, plugin in config.plugins.items():
+                    if name.endswith("search"):
+                        plugin.config.jieba_dict_user = str(user_dict)
             # Loading the search plugin imports jieba, which sets its own logger to DEBUG and
             # announces its dictionary cache on stderr; clerks need none of that.
             logging.getLogger("jieba").setLevel(logging.WARNING)

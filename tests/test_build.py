@@ -165,3 +165,44 @@ def test_a_template_mistake_in_content_names_file_and_line(project):
 def test_bad_today_is_a_chinese_usage_error(project):
     done = run_generator("build", "--today", "30/11/2026", cwd=project)
     assert done.returncode == 2 and "日期应写成 YYYY-MM-DD" in done.stderr
+
+
+def test_the_atom_feed_lists_notices_without_rosters(demo_site):
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(demo_site / "feed.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 18
+    assert entries[0].find(f"{atom}link").get("href").startswith("https://gongshi.example.org/notices/")
+    assert not re.search(r"[\u4e00-\u9fff]\*", (demo_site / "feed.xml").read_text(encoding="utf-8"))
+    assert 'type="application/atom+xml"' in (demo_site / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_search_index_keeps_division_names_whole(demo_site):
+    index = json.loads((demo_site / "search/search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(d["title"] + " " + d["text"] for d in index["docs"])
+    tokens = set(re.split(r"[\u200b\s<>/]+", text))
+    assert {"桃源村", "东湖镇", "示范县"} <= tokens  # jieba with the user dictionary of division names
+    assert "\u200b" in text  # segmented at all: without jieba Chinese would not be
+
+
+def test_a_chinese_404_page(demo_site):
+    page404 = (demo_site / "404.html").read_text(encoding="utf-8")
+    assert "找不到这个页面" in page404 and "返回首页" in page404
+
+
+@pytest.mark.skipif(not __import__("generator.pdf", fromlist=["x"]).has_chinese_font(),
+                    reason="no Chinese font here; `make test` installs fonts-wqy-microhei")
+def test_each_notice_has_a_one_page_a4_pdf(demo_site):
+    from pypdf import PdfReader
+
+    pdf = PdfReader(demo_site / "pdf/2026-11-25-taoyuan-gs.pdf")
+    assert len(pdf.pages) == 1
+    width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    text = pdf.pages[0].extract_text()
+    assert "桃源村农村最低生活保障审核意见公示" in text and "0000-1234567" in text
+    assert "https://gongshi.example.org/notices/2026-11-25-taoyuan-gs/" in text
+    html = page(demo_site, "notices/2026-11-25-taoyuan-gs")
+    assert 'href="../../pdf/2026-11-25-taoyuan-gs.pdf"' in html

@@ -40,7 +40,7 @@ def test_demo_pages_match_golden(request):
         for rel, text in pages.items():
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / rel).write_text(text, encoding="utf-8")
-    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*.md")}
+    golden = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*") if p.is_file()}
     assert sorted(pages) == sorted(golden), "pages added or removed: run `make golden` and review the diff"
     for rel in sorted(pages):
         assert pages[rel] == golden[rel], f"{rel} differs from tests/golden: run `make golden` and review the diff"
