@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 import ahocorasick
 import yaml
 
+from . import sources
 from .load import NOTICE_ID, load
 from .mask import format_money, mask_name
 from .detect import mask_excerpt
@@ -80,6 +81,10 @@ def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Datase
         # Raw rosters hold personal data: inside the project they are one `git add` away from public.
         problems.append(_option("raw-file-in-project", f"原始名册在项目目录（{project}）中，可能被误提交公开。"
                                 "请把它移到项目目录以外（例如本机的“文档”文件夹）再导入。", "roster"))
+    if spec is not None and spec.never_posted is not None:
+        # Refused before the roster is opened: these are children's records.
+        return [_option("never-posted", f"“{spec.title}”不得公示或公布，也不导入：{spec.never_posted.gist}"
+                        f"依据：{spec.never_posted.cite()}、{sources.MINORS_SENSITIVE.cite()}。", "--program")]
     if spec is None:
         return problems + [_option("unknown-program", f"没有“{req.program}”这个项目。可用的项目："
                                    f"{'、'.join(sorted(all_programs()))}。", "--program")]
@@ -215,6 +220,8 @@ def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
     spec = programs.get(req.program)
     dataset, _ = load(req.data)  # data/'s own problems are `build`'s business
     problems = _check_request(req, spec, dataset)
+    if any(p.slug == "never-posted" for p in problems):
+        raise BuildFailed("import", problems)
     if dataset.site is None or dataset.divisions is None:
         problems.append(_option("data-unreadable", f"无法读取 {req.data} 中的区划和网站设置，请先运行 build 查看问题。"))
         raise BuildFailed("import", problems)

@@ -106,6 +106,7 @@ class ProgramSpec:
     import_only_fields: tuple[FieldSpec, ...] = ()
     excludes: tuple[ExclusionRule, ...] = ()
     checks: tuple[ConditionalCheck, ...] = ()
+    never_posted: Source | None = None  # the law says this program's people must not be posted at all
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -113,7 +114,7 @@ class ProgramSpec:
 
     def sources(self) -> list[Source]:
         """Every source this program's rules cite, once each, for its explainer page."""
-        found = [self.publicity.source if self.publicity else None, self.renotice, self.result_source,
+        found = [self.never_posted, self.publicity.source if self.publicity else None, self.renotice, self.result_source,
                  self.amount_rule.source if self.amount_rule else None, self.termination,
                  self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None,
                  *(e.source for e in self.excludes), *(c.source for c in self.checks)]
@@ -165,7 +166,10 @@ def _parse(raw: dict) -> ProgramSpec:
         excludes=tuple(ExclusionRule(e["program"], _source(e["source"])) for e in raw.get("excludes", ())),
         checks=tuple(ConditionalCheck(c["when"]["field"], c["when"]["equals"], c["require"]["field"],
                                       tuple(c["require"]["in"]), _source(c["source"])) for c in raw.get("checks", ())),
+        never_posted=_source(raw["never_posted"]) if raw.get("never_posted") else None,
     )
+    if spec.never_posted and (spec.kinds or spec.fields):
+        raise ValueError(f"{spec.code}: a program that is never posted has no kinds and no fields")
     if spec.level not in ("village", "county"):
         raise ValueError(f"{spec.code}: level must be village or county")
     if ("publicity" in kinds or "termination" in kinds) and spec.publicity is None:

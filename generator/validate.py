@@ -109,6 +109,11 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
     if spec is None:
         return [Problem("unknown-program", f"没有“{notice.program}”这个项目。可用的项目：{'、'.join(sorted(programs))}。",
                         where.file, where.line, "program")] + privacy_problems(notice.roster)
+    if spec.never_posted is not None:
+        # Nothing about these persons may be published, not even a redacted roster: stop here.
+        return [Problem("never-posted", f"“{spec.title}”不得公示或公布：{spec.never_posted.gist}"
+                        f"依据：{spec.never_posted.cite()}、{sources.MINORS_SENSITIVE.cite()}。请删除这个文件，"
+                        "并确认原始名册没有保存在项目目录中。", where.file, where.line, "program")]
     problems = []
     if dataset.divisions is None:
         pass  # divisions.yaml is unreadable: load reported it

@@ -195,3 +195,25 @@ def test_the_status_script_updates_a_page_read_after_its_period(project):
     assert dt.date.today() > dt.date(2026, 11, 23)
     assert 'data-last-day="2026-11-23">公示期满<' in dom  # as read
     assert "截至2026年11月20日" not in dom
+
+
+def test_de_facto_orphans_are_never_posted(project):
+    """Non-negotiable 2: 民发〔2019〕62号 — no 公示 for 事实无人抚养儿童; the build refuses and says why."""
+    write_notice = project / "data/notices/2026-11-28-taoyuan-ch.yaml"
+    write_notice.write_text(
+        "program: de_facto_orphans\nkind: result\ndivision: '990100101201'\nissuer: 示范县民政局\n"
+        "document_number: x\napproved_on: 2026-11-20\npublished_on: 2026-11-28\n"
+        "roster:\n- {person_key: '" + "c" * 64 + "', name: 测*}\n", encoding="utf-8")
+    assert run_generator("build", "--today", DEMO_TODAY, "--out", "before", cwd=project).returncode == 1
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 1
+    assert "[never-posted] data/notices/2026-11-28-taoyuan-ch.yaml" in done.stderr
+    assert "民发〔2019〕62号" in done.stderr and not (project / "site").exists()
+
+
+def test_importing_a_de_facto_orphans_roster_is_refused_before_reading_it(project, tmp_path):
+    done = run_generator("import", str(tmp_path / "never-opened.xlsx"), "--program", "de_facto_orphans", "--division",
+                         "990100101201", "--kind", "result", "--start", "2026-12-01", "--document-number", "x",
+                         cwd=project)
+    assert done.returncode == 1 and "[never-posted]" in done.stderr
+    assert "找不到文件" not in done.stderr  # refused before the roster was even looked for
