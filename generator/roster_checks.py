@@ -59,7 +59,7 @@ class _Report:
 @functools.lru_cache(maxsize=None)
 def _known_region(prefix: str) -> bool:
     try:
-        ric.get_birth_place(prefix + "19700101000X")
+        ric.get_birth_place(f"{prefix}{dt.date(1970, 1, 1):%Y%m%d}000X")  # any valid date: only the region counts
         return True
     except ValidationError:
         return False
