@@ -33,12 +33,16 @@ from .mask import MASK_CHAR, mask_name
 # count as data files too (.et/.wps: WPS Office, common in county offices).
 DATA_FILE_SUFFIXES = frozenset({
     ".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".yaml", ".yml", ".sqlite", ".db",
-    ".doc", ".docx", ".wps", ".zip", ".rar", ".7z", ".tar", ".bz2", ".xz",
+    ".doc", ".docx", ".wps", ".zip", ".rar", ".7z", ".tar", ".tgz", ".bz2", ".xz", ".xlsb", ".numbers", ".dbf",
+    ".mdb", ".accdb", ".sav", ".dta",
 })
+# The one compressed file a site legitimately holds (MkDocs writes it); any other .gz is an archive.
+ALLOWED_GZ = ("sitemap.xml.gz",)
 NAME_HEADERS = ("姓名", "户主姓名")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TAG = re.compile(r"<[^>]*>")
-_SEPARATORS_IN_NUMBERS = re.compile(r"(?<=[0-9])[ \-](?=[0-9])")
+_SEPARATORS_IN_NUMBERS = re.compile("(?<=[0-9])[ \\-\u00a0\u2010-\u2014\u2212](?=[0-9])")
+_SPACES_IN_NAMES = re.compile("(?<=[\u3400-\u9fff])[\\s\u3000\u200b\u00a0]+(?=[\u3400-\u9fff])")
 # Full-width digits, letters, space and dash: the only folding the raw search needs (names are unchanged).
 _FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff0d\u3000]")
 
@@ -104,9 +108,13 @@ def read_text(path: Path) -> str:
             pass  # not really gzip: scan the bytes as they are
     if suffix == ".pdf":
         return _pdf_text(data)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 16 and data.count(b"\x00") > len(data) // 4):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", errors="replace")  # Excel's "Unicode text" export, among others
-    return data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace")
+    if len(data) > 16 and data.count(b"\x00") > len(data) // 4:
+        # NUL-heavy: BOM-less UTF-16, or padding (a tar): read it both ways, never just the guess.
+        text += "\n" + data.decode("utf-16-le", errors="replace") + "\n" + data.decode("utf-16-be", errors="replace")
+    return text
 
 
 def variants(text: str, markup: bool) -> list[str]:
@@ -175,7 +183,8 @@ def _raw_findings(text: str, shown: str, automaton: ahocorasick.Automaton, first
     found = {}
     # Numbers written with separators or full-width digits are searched in one normalized copy, made once.
     narrow = _FULL_WIDTH_ALNUM.sub(lambda m: fold(m.group()), text)
-    forms = (text, _SEPARATORS_IN_NUMBERS.sub("", narrow)) if first else (text,)
+    # Names typed with spaces between the characters (测 试, 测　试, or a zero-width space) count too.
+    forms = (text, _SEPARATORS_IN_NUMBERS.sub("", narrow), _SPACES_IN_NAMES.sub("", text)) if first else (text,)
     for form in forms:
         for end, (kind, value) in automaton.iter(form):
             start = end - len(value) + 1
@@ -196,7 +205,8 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
     findings = []
     shown = _mask_raw(redact(rel, person_keys), automaton)
     suffix = path.suffix.lower()
-    if suffix in DATA_FILE_SUFFIXES and not (data_mode and suffix in (".yaml", ".yml")):
+    is_archive = suffix == ".gz" and path.name not in ALLOWED_GZ
+    if (suffix in DATA_FILE_SUFFIXES or is_archive) and not (data_mode and suffix in (".yaml", ".yml")):
         findings.append(Finding(shown, None, "data-file", shown))
     for m in find_personal_data(path.name, allowed, person_keys):  # names can leak too
         findings.append(Finding(shown, None, m.kind, m.masked))
@@ -253,8 +263,11 @@ def _audit_chunk(paths: list[Path]) -> list[Finding]:
     for path in paths:
         rel = path.relative_to(root).as_posix()
         if path.is_dir():
-            findings += [Finding(redact(rel, keys), None, m.kind, m.masked)
-                         for m in find_personal_data(path.name, allowed, keys)]
+            shown = _mask_raw(redact(rel, keys), _job["automaton"])
+            findings += [Finding(shown, None, m.kind, m.masked) for m in find_personal_data(path.name, allowed, keys)]
+            if _job["automaton"] is not None:
+                findings += [Finding(shown, None, f.kind, f.excerpt, f.severity, f.note)
+                             for f in _raw_findings(path.name, "", _job["automaton"], True)]
         elif path.is_file():
             findings += audit_file(path, rel, allowed, keys, _job["automaton"], _job["data_mode"])
     return findings

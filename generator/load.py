@@ -38,6 +38,7 @@ from .report import Problem
 # A notice id becomes a URL: plain characters only, and short enough never to be a 64-hex person key.
 NOTICE_ID = re.compile(r"^[0-9a-z][0-9a-z-]{0,47}$")
 NOTICE_SUFFIXES = (".yaml", ".yml")
+_MARKUP = re.compile(r"[<>&\"'\[\]{}`\\|]")
 STANDARD_UNITS = ("元/人·月", "元/人·年")
 
 
@@ -139,6 +140,15 @@ class _Reader:
             return None
         return str(value).strip()
 
+    def name(self, mapping: LineDict, key: str, what: str) -> str | None:
+        """A name the theme prints as it is (site title, divisions): no markup characters allowed."""
+        value = self.text(mapping, key, what)
+        if value is not None and _MARKUP.search(value):
+            self.problem("markup-in-name", f"{what}中不能有这些符号：< > & \" ' [ ] {{ }} ` \\ |，请改用中文标点。",
+                         mapping.line_of(key), key)
+            return None
+        return value
+
     def code(self, mapping: LineDict, key: str, what: str) -> str | None:
         code = self.text(mapping, key, what)
         if code is not None and not re.fullmatch(r"\d{12}", code):
@@ -165,12 +175,12 @@ def _load_site(data_dir: Path, problems: list[Problem]) -> Site | None:
     if raw is not None:
         hotlines = []
         for item in r.items(raw, "hotlines", "监督电话"):
-            label, number = r.text(item, "label", "电话名称"), r.text(item, "number", "电话号码")
+            label, number = r.name(item, "label", "电话名称"), r.text(item, "number", "电话号码")
             if label and number:
                 hotlines.append(Hotline(label, number))
-        values = {k: r.text(raw, k, w) for k, w in
-                  [("title", "网站名称"), ("county", "县名"), ("issuer", "县民政部门"), ("address", "受理地址"),
-                   ("base_url", "网站地址")]}
+        values = {k: r.name(raw, k, w) for k, w in
+                  [("title", "网站名称"), ("county", "县名"), ("issuer", "县民政部门"), ("address", "受理地址")]}
+        values["base_url"] = r.text(raw, "base_url", "网站地址")
         if all(values.values()) and hotlines:
             site = Site(hotlines=tuple(hotlines), **values)
     problems += r.problems
@@ -187,13 +197,13 @@ def _load_divisions(data_dir: Path, problems: list[Problem]) -> Divisions | None
             town_code = r.code(t, "code", "乡镇区划代码")
             villages = []
             for v in r.items(t, "villages", "村（社区）"):
-                code, name = r.code(v, "code", "村（社区）区划代码"), r.text(v, "name", "村（社区）名称")
+                code, name = r.code(v, "code", "村（社区）区划代码"), r.name(v, "name", "村（社区）名称")
                 if code and name and town_code:
                     villages.append(Village(code, name, town_code))
-            name, issuer = r.text(t, "name", "乡镇名称"), r.text(t, "issuer", "乡镇发布单位")
+            name, issuer = r.name(t, "name", "乡镇名称"), r.name(t, "issuer", "乡镇发布单位")
             if town_code and name and issuer:
                 towns.append(Town(town_code, name, issuer, tuple(villages)))
-        county_code, county_name = r.code(raw, "county_code", "县区划代码"), r.text(raw, "county", "县名")
+        county_code, county_name = r.code(raw, "county_code", "县区划代码"), r.name(raw, "county", "县名")
         if county_code and county_name:
             divisions = Divisions(county_code, county_name, tuple(towns))
     problems += r.problems

@@ -97,10 +97,24 @@ def notice_title(notice: PublicNotice, spec: ProgramSpec, place: str) -> str:
     return f"{place}{spec.title}{what}（{notice.start.year}年{notice.start.month}月）"
 
 
+# Markdown's link, attribute and escape syntax. Autoescape stops HTML; these stop a value from data/
+# turning into [a link](javascript:…) or {: onclick=… } once the page goes through Python-Markdown.
+# As entities they are inert in Markdown text and in raw HTML blocks alike.
+_MARKDOWN_ACTIVE = str.maketrans({"[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;", "`": "&#96;",
+                                  "\\": "&#92;", "!": "&#33;"})
+
+
+def _finalize(value):
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(str(markupsafe.escape(value)).translate(_MARKDOWN_ACTIVE))
+    return value
+
+
 def _environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,
+        finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -20,12 +21,12 @@ import pandera.pandas as pa
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from .detect import mask_excerpt
+from .detect import find_personal_data, mask_excerpt
 from .model import Dataset, NoticeKind, Policy
 from .programs import FieldSpec, ProgramSpec
 from .report import Problem, Severity
 from .roster_read import RawTable
-from .validate import amount_problem
+from .validate import MONEY_LIMIT, amount_problem
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -65,7 +66,7 @@ def _known_region(prefix: str) -> bool:
         return False
 
 
-def check_id_number(value: Any) -> tuple[str | None, list[tuple[str, str, Severity]]]:
+def check_id_number(value: Any, on: dt.date | None = None) -> tuple[str | None, list[tuple[str, str, Severity]]]:
     """The normalized ID, or None, with (slug, message, severity) findings. GB 11643 via python-stdnum."""
     if value is None:
         return None, [("missing-field", "缺少身份证号。", Severity.ERROR)]
@@ -81,9 +82,11 @@ def check_id_number(value: Any) -> tuple[str | None, list[tuple[str, str, Severi
     if not _ID_SHAPE.match(text):
         return None, [("id-format", "身份证号应为18位：17位数字加1位数字或 X。请核对。", Severity.ERROR)]
     try:
-        ric.get_birth_date(text)
+        born = ric.get_birth_date(text)
     except ValidationError:
-        return None, [("id-birth-date", f"身份证号（{mask_excerpt(text)}）中的出生日期不存在，请核对。", Severity.ERROR)]
+        born = None
+    if born is None or born.year < 1890 or (on is not None and born > on):
+        return None, [("id-birth-date", f"身份证号（{mask_excerpt(text)}）中的出生日期不存在或不合理，请核对。", Severity.ERROR)]
     if ric.calc_check_digit(text) != text[-1]:
         if text.endswith("000"):
             return None, [("excel-mangled-id", "身份证号末尾是000且校验位不对，像是被 Excel 当作数字截断了。"
@@ -102,15 +105,21 @@ def _parse(value: Any, f: FieldSpec) -> tuple[Any, str | None]:
         return None, "missing-field"
     if f.type == "int":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (int(value), None) if float(value).is_integer() else (None, "not-a-whole-number")
-        text = re.sub(r"[人口户\s]", "", str(value))
-        return (int(text), None) if text.isdigit() else (None, "not-a-whole-number")
+            number = int(value) if math.isfinite(value) and float(value).is_integer() else None
+        else:
+            text = re.sub(r"[人口户\s]", "", str(value))
+            number = int(text) if text.isdigit() and len(text) < 10 else None
+        if number is None:
+            return None, "not-a-whole-number"
+        return max(min(number, 10**9), -10**9), None  # far out of any range, and never an overflow later
     if f.type == "money":
         if isinstance(value, (dt.date, bool)):
             return None, "not-a-number"
         try:
             amount = Decimal(str(value).replace(",", "").replace("元", "").strip())
         except InvalidOperation:
+            return None, "not-a-number"
+        if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
             return None, "not-a-number"
         if amount != amount.quantize(Decimal("0.01")):
             return None, "too-many-decimals"
@@ -164,7 +173,7 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
     rows = []
     for raw in progress(table.rows, len(table.rows), "校验"):
         values = raw.values
-        id_number, findings = check_id_number(values.get("id_number"))
+        id_number, findings = check_id_number(values.get("id_number"), on)
         for slug, message, severity in findings:
             if "id_number" not in table.missing:
                 report.add(raw.number, "id_number", slug, message, severity)
@@ -186,9 +195,15 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
                 continue  # reported once for the whole column
             if slug:
                 report.add(raw.number, f.name, slug, _PARSE_MESSAGES[slug].format(label=f.label.split("（")[0]))
+            elif f.type == "text" and any(find_personal_data(str(value))):
+                report.add(raw.number, f.name, "personal-data-in-field",
+                           f"“{f.label}”中含有身份证号、电话或银行卡号，不得公开，请删除后重新导入。")
         parsed.append(typed)
+        phone = values.get("phone")
+        if isinstance(phone, float) and phone.is_integer():
+            phone = int(phone)  # a phone typed as a number: 13800000001, not 13800000001.0
         rows.append(CheckedRow(raw.number, id_number or "", name.replace(" ", ""),
-                               str(values["phone"]) if values.get("phone") is not None else None,
+                               str(phone) if phone is not None else None,
                                str(values["address"]) if values.get("address") is not None else None,
                                {f.name: typed[f.name] for f in spec.fields if f.type != "name"},
                                {f.name: typed[f.name] for f in spec.import_only_fields}))

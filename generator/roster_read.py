@@ -102,7 +102,8 @@ def _read_grid(path: Path, sheet: str | None, shown: str) -> tuple[str | None, l
             if sheet is not None and sheet not in names:
                 return None, [], [_problem(shown, "sheet-not-found",
                                            f"找不到工作表“{sheet}”。这个文件中的工作表有：{'、'.join(names)}。")]
-            name = sheet or names[0]
+            visible = [m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")] or names
+            name = sheet or visible[0]  # a hidden sheet (often last year's roster) is never taken by default
             return name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False), []
         except (CalamineError, OSError, ValueError):
             return None, [], [_problem(shown, "unreadable-file",
@@ -142,7 +143,10 @@ def _find_header(grid: list[list[Any]], lookup: dict[str, str]) -> tuple[int, in
         # lower row; a column merged vertically keeps its name in the upper row only.
         if h > 0 and any(blank(row, i) for i in hits(grid[h - 1])):
             return h - 1, h
-        if h + 1 < len(grid) and any(i not in first for i in hits(grid[h + 1])):
+        # A lower header row holds nothing but known column names. A first data row never does: it has
+        # a name and an ID, even when one cell (与户主关系: 户主) happens to match a header.
+        if h + 1 < len(grid) and any(i not in first for i in hits(grid[h + 1])) and all(
+                i in hits(grid[h + 1]) for i, v in enumerate(grid[h + 1]) if v not in (None, "")):
             return h, h + 1
         return h, None
     return None
@@ -205,6 +209,7 @@ def read_roster(path: Path, spec: ProgramSpec, sheet: str | None = None) -> tupl
 
     first_data = (second if second is not None else top) + 1
     rows = []
+    after_total = False
     for index in range(first_data, len(grid)):
         cells = grid[index]
         values = {c.field: _cell(cells[c.index]) if c.index < len(cells) else None for c in columns if c.field}
@@ -212,7 +217,10 @@ def read_roster(path: Path, spec: ProgramSpec, sheet: str | None = None) -> tupl
         if not texts:
             continue  # blank row
         if any(texts[0].replace(" ", "").startswith(m) for m in TOTAL_MARKERS):
-            break  # totals row: what follows is footer (制表人、审核人 …)
+            after_total = True
+            continue  # a 小计 or 合计 row is not a person; rows after it still may be
+        if after_total and values.get("id_number") is None:
+            continue  # after a totals row, a row without an ID is a footer (制表人、审核人、日期 …)
         rows.append(RawRow(index + 1, values))
     # Trailing rows with neither a name nor an ID are footers (signatures, notes), not people.
     while rows and rows[-1].values.get("name") is None and rows[-1].values.get("id_number") is None:

@@ -6,6 +6,7 @@ The caller owns the staging folder; this stage never touches the published site.
 from __future__ import annotations
 
 import contextlib
+import html
 import datetime as dt
 import logging
 import os
@@ -76,7 +77,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
     try:
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
-                                 site_name=site_title, site_url=site_url, strict=True)
+                                 site_name=html.escape(site_title), site_url=site_url, strict=True)
             if search_words:
                 # jieba keeps these whole, so a search for a village name finds its page.
                 user_dict = work_dir / "jieba-words.txt"

@@ -205,3 +205,49 @@ def test_a_raw_name_in_a_file_name_is_found_and_masked(tmp_path):
     root = site_with(tmp_path, "files/测试甲乙的申请.html", "<p>x</p>")
     findings = audit(root, raw=RawValues(frozenset({"测试甲乙"}), frozenset(), frozenset(), frozenset()))
     assert [f.kind for f in findings] == ["raw-name"] and all("测试甲乙" not in f.format() for f in findings)
+
+
+@pytest.mark.parametrize("name", ["roster.tar.gz", "roster.tgz", "roster.xlsb", "roster.numbers", "old.csv.gz"])
+def test_archives_and_other_spreadsheets_are_data_files(tmp_path, name):
+    assert "data-file" in [f.kind for f in audit(site_with(tmp_path, name, b"\x1f\x8b\x08\x00" + b"\x00" * 64))]
+
+
+def test_a_tar_padded_with_nuls_is_still_read(tmp_path):
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = f"姓名,身份证号\n测试,{RAW_ID}\n".encode()
+        info = tarfile.TarInfo("roster.csv")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    kinds = [f.kind for f in audit(site_with(tmp_path, "assets/blob.bin", buffer.getvalue()))]
+    assert "id-number" in kinds
+
+
+@pytest.mark.parametrize("form", ["138&nbsp;0000&nbsp;1111", "138\u00a00000\u00a01111", "138–0000–1111"])
+def test_numbers_with_no_break_spaces_and_dashes(tmp_path, form):
+    assert "mobile" in [f.kind for f in audit(site_with(tmp_path, "p.html", f"<p>电话 {form}</p>"))]
+
+
+def test_a_unified_social_credit_code_is_not_an_id_number():
+    assert list(find_personal_data("统一社会信用代码 914301007072012346")) == []
+
+
+@pytest.mark.parametrize("text", ["<td>测 试 甲 乙</td>", "<td>测\u3000试\u3000甲\u3000乙</td>", "<td>测\u200b试甲乙</td>"])
+def test_raw_names_written_with_spaces_are_found(tmp_path, text):
+    from generator.audit import RawValues
+
+    raw = RawValues(frozenset({"测试甲乙"}), frozenset(), frozenset(), frozenset())
+    assert "raw-name" in [f.kind for f in audit(site_with(tmp_path, "p.html", text), raw=raw)]
+
+
+def test_a_raw_name_as_a_folder_name_is_found_and_masked(tmp_path):
+    from generator.audit import RawValues
+
+    root = tmp_path / "site"
+    (root / "测试甲乙").mkdir(parents=True)
+    raw = RawValues(frozenset({"测试甲乙"}), frozenset(), frozenset(), frozenset())
+    findings = audit(root, raw=raw)
+    assert [f.kind for f in findings] == ["raw-name"] and all("测试甲乙" not in f.format() for f in findings)

@@ -276,3 +276,68 @@ def test_the_roster_writer_round_trips_through_load(tmp_path_factory, rows):
     [notice] = [n for n in dataset.notices if n.id == "rt"]
     assert [{"person_key": r.person_key, **r.fields} for r in notice.roster] == rows
     assert notice.start == dt.date(2026, 12, 1)
+
+
+def test_a_first_row_that_matches_a_header_word_is_still_a_person(clerk):
+    """Review #2: 与户主关系 = 户主 in row 1 must not turn the first person into a header (and print them)."""
+    persons = people(3)
+    path = clerk["dir"] / "relation.csv"
+    path.write_text("姓名,身份证号,与户主关系,组,家庭人口,类别,保障金额,家庭住址\n" + "".join(
+        f"{p.name},{p.id_number},户主,1组,2,B类,520,{p.address}\n" for p in persons), encoding="utf-8")
+    done = run_import(clerk, path)
+    assert done.returncode == 0, done.stderr
+    assert "导入 3 行" in done.stderr
+    assert_no_raw(done.stdout + done.stderr, persons)
+
+
+def test_subtotal_rows_are_skipped_not_the_end_of_the_roster(clerk):
+    persons = people(4)
+    path = clerk["dir"] / "subtotal.csv"
+    rows = [f"{p.name},{p.id_number},1组,2,B类,520\n" for p in persons]
+    path.write_text("姓名,身份证号,组,家庭人口,类别,保障金额\n" + rows[0] + rows[1] + "小计,,,4,,1040\n" + rows[2] + rows[3]
+                    + "合计,,,8,,2080\n制表人：测试员,,,,,\n", encoding="utf-8")
+    done = run_import(clerk, path)
+    assert done.returncode == 0 and "导入 4 行" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("group", ["1组 13800000001", "联系人13800009999", "配偶{id}"])
+def test_personal_data_in_a_published_text_field_is_refused(clerk, group):
+    persons = people(2)
+    persons[0].group = group.format(id=people(1, 77)[0].id_number)
+    done = run_import(clerk, write_workbook(clerk["dir"] / "g.xlsx", persons))
+    assert done.returncode == 1 and "[personal-data-in-field]" in done.stderr
+
+
+@pytest.mark.parametrize(("field", "value", "slug"), [("amount", "Infinity", "not-a-number"),
+                                                      ("amount", 1e30, "not-a-number"),
+                                                      ("size", 10**20, "out-of-range"),
+                                                      ("size", "12345678901234567890123", "not-a-whole-number")])
+def test_huge_or_infinite_numbers_are_problems_not_crashes(clerk, field, value, slug):
+    persons = people(2)
+    setattr(persons[0], field, value)
+    done = run_import(clerk, write_workbook(clerk["dir"] / "n.xlsx", persons))
+    assert done.returncode == 1 and f"[{slug}]" in done.stderr and "内部错误" not in done.stderr
+
+
+def test_a_hidden_first_sheet_is_not_imported(clerk):
+    import openpyxl
+
+    path = write_workbook(clerk["dir"] / "h.xlsx", people(4), sheet="今年")
+    wb = openpyxl.load_workbook(path)
+    old = wb.create_sheet("去年", 0)
+    old.append(["姓名", "身份证号"])
+    old.sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    done = run_import(clerk, path)
+    assert done.returncode == 0 and "导入 4 行" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("birth", ["20991231", "18000101"])
+def test_implausible_birth_dates_are_refused(clerk, birth):
+    from conftest import fake_id
+
+    persons = people(2)
+    persons[0].id_number = fake_id(5, birth)
+    done = run_import(clerk, write_workbook(clerk["dir"] / "b.xlsx", persons))
+    assert done.returncode == 1 and "[id-birth-date]" in done.stderr

@@ -147,3 +147,25 @@ def test_person_keys_in_file_and_folder_names_are_masked_in_the_report(tmp_path)
     findings = audit(site, person_keys=frozenset({key}))
     assert [f.kind for f in findings] == ["person-key"]  # the folder; the file inside has a clean name
     assert all(key not in f.format() for f in findings)
+
+
+def test_values_from_data_cannot_inject_links_or_attributes(project):
+    sub(project, GS, "issuer: ", "issuer: '[点我](javascript:alert(1)){: onmouseover=alert(2) }' #")
+    assert run_generator("build", "--today", "2026-11-30", cwd=project).returncode == 0
+    import re
+
+    pages = 0
+    for path in (project / "site").rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        pages += "点我" in html
+        assert not re.search(r"<a\b[^>]*href=\"javascript:", html), path  # no link was made
+        assert not re.search(r"<[^>]+\sonmouseover=", html), path  # no attribute was made
+    assert pages > 0  # the text itself is shown, as text
+
+
+def test_names_the_theme_prints_may_not_hold_markup(tmp_path):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    sub(tmp_path, "data/site.yaml", "title: 示范县社会救助公示公开", "title: 示范县<img src=x onerror=alert(4)>公开")
+    sub(tmp_path, "data/divisions.yaml", "name: 桃源村", "name: '[桃源村](javascript:x)'")
+    _, problems = load(tmp_path / "data")
+    assert [p.slug for p in problems].count("markup-in-name") == 2
