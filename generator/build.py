@@ -70,7 +70,8 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     previous = read_manifest(paths.out)
     decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous)
     warnings = _stop_on_errors("validate", problems + found)
-    assert dataset.site is not None and dataset.divisions is not None  # else load reported errors
+    if dataset.site is None or dataset.divisions is None:  # load always says why; never build without them
+        raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])
 
     progress("脱敏")
     public, mask_record = mask(dataset.notices, programs)

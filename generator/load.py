@@ -181,6 +181,9 @@ def _load_site(data_dir: Path, problems: list[Problem]) -> Site | None:
         values = {k: r.name(raw, k, w) for k, w in
                   [("title", "网站名称"), ("county", "县名"), ("issuer", "县民政部门"), ("address", "受理地址")]}
         values["base_url"] = r.text(raw, "base_url", "网站地址")
+        if not hotlines and not any(p.column == "hotlines" for p in r.problems):
+            r.problem("missing-field", "至少要写一个监督电话（《最低生活保障审核确认办法》第三十六条）。",
+                      raw.line_of("hotlines"), "hotlines")
         if all(values.values()) and hotlines:
             site = Site(hotlines=tuple(hotlines), **values)
     problems += r.problems

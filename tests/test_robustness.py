@@ -36,6 +36,8 @@ CRASHERS = {
     "notice_empty": (lambda d: write(d, GS, ""), "empty-file"),
     "notice_comment_only": (lambda d: write(d, GS, "# nothing\n"), "empty-file"),
     "site_empty": (lambda d: write(d, "data/site.yaml", ""), "empty-file"),
+    "site_no_hotlines": (lambda d: sub(d, "data/site.yaml", "hotlines:\n  - label: 示范县民政局社会救助监督电话\n"
+                                       "    number: 0000-1234567", "hotlines: []"), "missing-field"),
     "site_hotlines_int": (lambda d: sub(d, "data/site.yaml", "hotlines:\n  - label: 示范县民政局社会救助监督电话\n"
                                         "    number: 0000-1234567", "hotlines: 12345"), "bad-shape"),
     "divisions_villages_int": (lambda d: sub(d, "data/divisions.yaml", "    villages:\n      - {code: \"990100101001\", "
