@@ -201,7 +201,7 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
         parsed.append(typed)
         phone = values.get("phone")
         if isinstance(phone, float) and phone.is_integer():
-            phone = int(phone)  # a phone typed as a number: 13800000001, not 13800000001.0
+            phone = int(phone)  # a phone typed as a number: keep its digits, drop the ".0"
         rows.append(CheckedRow(raw.number, id_number or "", name.replace(" ", ""),
                                str(phone) if phone is not None else None,
                                str(values["address"]) if values.get("address") is not None else None,
