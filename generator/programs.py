@@ -107,6 +107,9 @@ class ProgramSpec:
     excludes: tuple[ExclusionRule, ...] = ()
     checks: tuple[ConditionalCheck, ...] = ()
     never_posted: Source | None = None  # the law says this program's people must not be posted at all
+    # The notice page's body (HTML, no Markdown): the roster table by default; a program whose records
+    # are not a list of people (a finance statement, aggregates) names its own template.
+    body_template: str = "_roster.html.j2"
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -167,6 +170,7 @@ def _parse(raw: dict) -> ProgramSpec:
         checks=tuple(ConditionalCheck(c["when"]["field"], c["when"]["equals"], c["require"]["field"],
                                       tuple(c["require"]["in"]), _source(c["source"])) for c in raw.get("checks", ())),
         never_posted=_source(raw["never_posted"]) if raw.get("never_posted") else None,
+        body_template=raw.get("body_template", "_roster.html.j2"),
     )
     if spec.never_posted and (spec.kinds or spec.fields):
         raise ValueError(f"{spec.code}: a program that is never posted has no kinds and no fields")
