@@ -85,6 +85,10 @@ def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Datase
         # Refused before the roster is opened: these are children's records.
         return [_option("never-posted", f"“{spec.title}”不得公示或公布，也不导入：{spec.never_posted.gist}"
                         f"依据：{spec.never_posted.cite()}、{sources.MINORS_SENSITIVE.cite()}。", "--program")]
+    if spec is not None and spec.aggregate is not None:
+        # A roster of children is never written to data/, not even keyed: clerks enter the counts.
+        return [_option("aggregate-only", f"“{spec.title}”只公开各村（社区）人数汇总，不导入个人名册。请在 data/notices/ "
+                        f"中按村填写人数（见 README）。依据：{spec.aggregate.source.cite()}。", "--program")]
     if spec is None:
         return problems + [_option("unknown-program", f"没有“{req.program}”这个项目。可用的项目："
                                    f"{'、'.join(sorted(all_programs()))}。", "--program")]
@@ -145,6 +149,8 @@ def notice_body(req: ImportRequest, spec: ProgramSpec, issuer: str, keyed: list[
         for f in spec.fields:
             if f.type == "name":
                 out[f.name] = mask_name(row.name)
+            elif f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) == f.mask_when[1]:
+                out[f.name] = mask_name(str(row.fields[f.name]))  # a 双公示 party who is a natural person
             elif f.type == "money":
                 out[f.name] = float(format_money(row.fields[f.name]))
             else:
@@ -222,7 +228,7 @@ def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
     spec = programs.get(req.program)
     dataset, _ = load(req.data)  # data/'s own problems are `build`'s business
     problems = _check_request(req, spec, dataset)
-    if any(p.slug == "never-posted" for p in problems):
+    if any(p.slug in ("never-posted", "aggregate-only") for p in problems):
         raise BuildFailed("import", problems)
     if dataset.site is None or dataset.divisions is None:
         problems.append(_option("data-unreadable", f"无法读取 {req.data} 中的区划和网站设置，请先运行 build 查看问题。"))
@@ -240,7 +246,9 @@ def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
     problems += found
     rows: list[CheckedRow] = []
     if table is not None:
-        rows, found = check_roster(table, spec, dataset.policy, req.start, progress)
+        township_approved = (req.kind is NoticeKind.RESULT and dataset.site is not None and dataset.divisions is not None
+                             and _issuer(req, spec, dataset) != dataset.site.issuer)
+        rows, found = check_roster(table, spec, dataset.policy, req.start, progress, township_approved)
         problems += found
     keyed = [(row, person_key(secret, row.id_number)) for row in progress(rows, len(rows), "生成化名键")] \
         if secret is not None else []

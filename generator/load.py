@@ -40,7 +40,7 @@ from .report import Problem
 NOTICE_ID = re.compile(r"^[0-9a-z][0-9a-z-]{0,47}$")
 NOTICE_SUFFIXES = (".yaml", ".yml")
 _MARKUP = re.compile(r"[<>&\"'\[\]{}`\\|]")
-STANDARD_UNITS = ("元/人·月", "元/人·年")
+STANDARD_UNITS = ("元/人·月", "元/人·年", "元/人·次")
 
 
 class LineDict(dict):

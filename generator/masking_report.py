@@ -9,7 +9,15 @@ from .model import Dataset
 from .programs import ProgramSpec
 
 OPERATORS = {"name": "只保留姓氏，名字用 * 代替", "money": "保留两位小数", "int": "原样", "choice": "固定选项",
-             "text": "原样（检查不含身份证号、电话）"}
+             "text": "原样（检查不含身份证号、电话）", "village": "村（社区）名称",
+             "count": "人数；少于 {threshold} 的显示“<{threshold}”，可由合计推算的另行隐去"}
+
+
+def _operator(spec: ProgramSpec, f) -> str:
+    if f.mask_when:
+        return f"{f.mask_when[1]}：{OPERATORS['name']}；其他：原样"
+    text = OPERATORS["name"] if f.mask == "name" else OPERATORS[f.type]
+    return text.format(threshold=spec.aggregate.threshold) if spec.aggregate else text
 
 
 def masking_report(findings: list[Finding], root: str, programs: dict[str, ProgramSpec],
@@ -23,8 +31,12 @@ def masking_report(findings: list[Finding], root: str, programs: dict[str, Progr
              "| 项目 | 公开字段（脱敏方式） | 不公开 | 公告数 | 名单行数 |", "|---|---|---|---:|---:|"]
     for code, spec in sorted(programs.items()):
         notices = [n for n in dataset.notices if n.program == code] if dataset else []
-        shown = "；".join(f"{f.label}（{OPERATORS[f.type]}）" for f in spec.fields)
-        hidden = "身份证号（变为化名键，不公开）" + "".join(f"、{f.label}（仅导入时核对）" for f in spec.import_only_fields)
+        if spec.never_posted:
+            lines.append(f"| {spec.title} | 不公开任何内容 | 全部 | {len(notices)} | 0 |")
+            continue
+        shown = "；".join(f"{f.label}（{_operator(spec, f)}）" for f in spec.fields)
+        hidden = ("个人名单（只公开汇总人数）" if spec.aggregate else "身份证号（变为化名键，不公开）") + "".join(
+            f"、{f.label}（仅导入时核对）" for f in spec.import_only_fields)
         lines.append(f"| {spec.title} | {shown} | {hidden} | {len(notices)} | {sum(len(n.roster) for n in notices)} |")
     lines += ["", "## 发现的问题", ""]
     if not findings:

@@ -66,7 +66,7 @@ class Standard:
 
     program: str
     amount: Decimal
-    unit: str  # "元/人·月" or "元/人·年"
+    unit: str  # "元/人·月", "元/人·年", or "元/人·次" (a one-off amount or a per-case limit)
     effective_from: dt.date
     source: str
     file: str
@@ -230,6 +230,7 @@ class PublicNotice:
     effective_on: dt.date | None = None
     objection_count: int = 0
     objections_resolved: int = 0
+    totals: dict[str, Any] | None = None  # aggregate programs: the totals row (counts as text, some suppressed)
 
 
 @dataclass(frozen=True)

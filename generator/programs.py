@@ -13,7 +13,7 @@ from . import sources
 from .sources import Source
 
 SPEC_DIR = Path(__file__).with_name("programs")
-FIELD_TYPES = {"text", "name", "int", "money", "choice"}
+FIELD_TYPES = {"text", "name", "int", "money", "choice", "count", "village"}
 PERIOD_UNITS = ("calendar", "working")
 
 
@@ -28,6 +28,9 @@ class FieldSpec:
     max: int | None = None
     aliases: tuple[str, ...] = ()  # other headers clerks' sheets use for this column
     default: str | None = None  # on import, the value when the sheet has no such column
+    # Masked (as `mask` says) only in rows where field `mask_when[0]` equals `mask_when[1]`: a 双公示
+    # party is masked like a name when it is a natural person, and public when it is an organization.
+    mask_when: tuple[str, str] | None = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -66,6 +69,29 @@ class AmountRule:
     standard: str  # the policy program whose standard bounds the amount
     source: Source
     per_person: bool = False  # True: the bound is the standard itself, not standard x household size
+    # The standard depends on a row's choice (高龄补贴 by age band): {choice value: policy program}.
+    standards_by: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    # "town": the bound is a township's approval limit; it applies only to notices a township issued
+    # (临时救助 above the limit is approved by the county).
+    issued_by: str | None = None
+
+    def standard_for(self, row_fields: dict) -> str | None:
+        if self.standards_by is None:
+            return self.standard
+        field, mapping = self.standards_by
+        return dict(mapping).get(row_fields.get(field))
+
+    def all_standards(self) -> tuple[str, ...]:
+        return tuple(p for _, p in self.standards_by[1]) if self.standards_by else (self.standard,)
+
+
+@dataclass(frozen=True)
+class AggregateRule:
+    """Children's programs publish counts per village only; counts under `threshold` show as "<3",
+    and further cells are hidden where a total would give a hidden count away."""
+
+    threshold: int
+    source: Source
 
 
 @dataclass(frozen=True)
@@ -110,14 +136,19 @@ class ProgramSpec:
     # The notice page's body (HTML, no Markdown): the roster table by default; a program whose records
     # are not a list of people (a finance statement, aggregates) names its own template.
     body_template: str = "_roster.html.j2"
+    aggregate: AggregateRule | None = None
 
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    @property
+    def count_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.type == "count")
+
     def sources(self) -> list[Source]:
         """Every source this program's rules cite, once each, for its explainer page."""
-        found = [self.never_posted, self.publicity.source if self.publicity else None, self.renotice, self.result_source,
+        found = [self.never_posted, self.aggregate.source if self.aggregate else None, self.publicity.source if self.publicity else None, self.renotice, self.result_source,
                  self.amount_rule.source if self.amount_rule else None, self.termination,
                  self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None,
                  *(e.source for e in self.excludes), *(c.source for c in self.checks)]
@@ -134,10 +165,17 @@ def _source(name: str) -> Source:
 def _field(f: dict) -> FieldSpec:
     spec = FieldSpec(name=f["name"], label=f["label"], type=f["type"], mask=f.get("mask"),
                      choices=tuple(f.get("choices", ())), min=f.get("min"), max=f.get("max"),
-                     aliases=tuple(f.get("aliases", ())), default=f.get("default"))
+                     aliases=tuple(f.get("aliases", ())), default=f.get("default"),
+                     mask_when=(f["mask_when"]["field"], f["mask_when"]["equals"]) if f.get("mask_when") else None)
     if spec.type not in FIELD_TYPES:
         raise ValueError(f"field {spec.name} has unknown type {spec.type!r}")
     return spec
+
+
+def _amount_rule(raw: dict) -> AmountRule:
+    by = raw.get("standards_by")
+    return AmountRule(raw["field"], raw.get("standard", ""), _source(raw["source"]), bool(raw.get("per_person")),
+                      (by["field"], tuple(sorted(by["map"].items()))) if by else None, raw.get("issued_by"))
 
 
 def _parse(raw: dict) -> ProgramSpec:
@@ -157,8 +195,7 @@ def _parse(raw: dict) -> ProgramSpec:
         publicity=PublicityRule(int(publicity["days"]), publicity["unit"], _source(publicity["source"]))
         if publicity else None,
         result_source=_source(raw["result_source"]),
-        amount_rule=AmountRule(amount["field"], amount["standard"], _source(amount["source"]),
-                               bool(amount.get("per_person"))) if amount else None,
+        amount_rule=_amount_rule(amount) if amount else None,
         fields=fields,
         renotice=_source(raw["renotice"]) if raw.get("renotice") else None,
         termination=_source(raw["termination"]) if raw.get("termination") else None,
@@ -171,7 +208,12 @@ def _parse(raw: dict) -> ProgramSpec:
                                       tuple(c["require"]["in"]), _source(c["source"])) for c in raw.get("checks", ())),
         never_posted=_source(raw["never_posted"]) if raw.get("never_posted") else None,
         body_template=raw.get("body_template", "_roster.html.j2"),
+        aggregate=AggregateRule(int(raw["aggregate"]["threshold"]), _source(raw["aggregate"]["source"]))
+        if raw.get("aggregate") else None,
     )
+    if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
+                           or spec.publicity):
+        raise ValueError(f"{spec.code}: an aggregate program publishes counts only, with no 公示")
     if spec.never_posted and (spec.kinds or spec.fields):
         raise ValueError(f"{spec.code}: a program that is never posted has no kinds and no fields")
     if spec.level not in ("village", "county"):

@@ -181,7 +181,7 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
     problems = []
     linked = ctx.by_id.get(notice.publicity_id or "")
     period = None
-    if linked is not None and linked.kind is NoticeKind.PUBLICITY:
+    if spec.publicity is not None and linked is not None and linked.kind is NoticeKind.PUBLICITY:
         period = publicity_period(linked.start, spec.publicity, ctx.calendar)
         if notice.approved_on <= period.last_day:
             problems.append(Problem(
@@ -191,7 +191,7 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
                 f"最早可在{cn_date(period.first_free_day)}审批。依据：{period_cite(spec.publicity, period)}。",
                 notice.where.file, notice.where.line, "approved_on"))
     for row in notice.roster:
-        if row.person_key:
+        if row.person_key and spec.publicity is not None:
             found = _person_problem(notice, row, spec, ctx, notice_level_failed=bool(problems))
             if found is not None:
                 problems.append(found)
@@ -199,6 +199,9 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
         return Decision(notice.id, PublicityStatus.BLOCKED, problems[0].message, period), problems
     if ctx.today < notice.start:
         return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}公布", period), []
+    if spec.publicity is None:  # published after approval, with no prior 公示 (e.g. 殡葬救助, 年检结论)
+        return Decision(notice.id, PublicityStatus.PUBLISHED,
+                        f"{cn_date(notice.approved_on)}审批（{spec.result_source.cite()}）", None), []
     return Decision(notice.id, PublicityStatus.PUBLISHED,
                     f"公示期满，{cn_date(notice.approved_on)}审批（{spec.result_source.cite()}）", period), []
 

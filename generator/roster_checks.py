@@ -26,7 +26,7 @@ from .model import Dataset, NoticeKind, Policy
 from .programs import FieldSpec, ProgramSpec
 from .report import Problem, Severity
 from .roster_read import RawTable
-from .validate import MONEY_LIMIT, amount_problem
+from .validate import MONEY_LIMIT, row_amount_problem
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -164,8 +164,10 @@ def _schema_problem(f: FieldSpec, check: str) -> tuple[str, str]:
 
 
 def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date,
-                 progress=lambda items, total, what: items) -> tuple[list[CheckedRow], list[Problem]]:
-    """Every row checked against the program spec and the policy standard in force `on` that day."""
+                 progress=lambda items, total, what: items, township_approved: bool = False
+                 ) -> tuple[list[CheckedRow], list[Problem]]:
+    """Every row checked against the program spec and the policy standard in force `on` that day.
+    `township_approved`: a township issues this 公布 (its approval limit applies)."""
     report = _Report(table)
     value_fields = [f for f in (*spec.fields, *spec.import_only_fields) if f.type != "name"]
     parsed: list[dict[str, Any]] = []
@@ -209,7 +211,7 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
                                {f.name: typed[f.name] for f in spec.import_only_fields}))
 
     _check_values(report, value_fields, parsed, table)
-    _check_amounts(report, spec, policy, on, rows)
+    _check_amounts(report, spec, policy, on, rows, township_approved)
     _check_conditions(report, spec, rows)
     failed = {p.line for p in report.problems if p.severity is Severity.ERROR}
     problems = sorted(report.problems, key=lambda p: (p.line or 0, p.column or "", p.slug))
@@ -238,18 +240,18 @@ def _check_values(report: _Report, fields: list[FieldSpec], parsed: list[dict[st
             report.add(table.rows[int(case.index)].number, f.name, slug, message)
 
 
-def _check_amounts(report: _Report, spec: ProgramSpec, policy: Policy, on: dt.date, rows: list[CheckedRow]) -> None:
+def _check_amounts(report: _Report, spec: ProgramSpec, policy: Policy, on: dt.date, rows: list[CheckedRow],
+                   township_approved: bool) -> None:
     rule = spec.amount_rule
     if rule is None:
         return
-    standard = policy.standard_on(rule.standard, on)
-    if standard is None:
+    if any(policy.standard_on(p, on) is None for p in rule.all_standards()):
         report.add(None, None, "no-standard", f"data/policy/ 中没有 {on} 当天有效的“{spec.title}”标准，请先补充。")
         return
     for row in rows:
         amount, size = row.fields.get(rule.field), 1 if rule.per_person else row.fields.get("household_size")
         if isinstance(amount, Decimal) and amount > 0 and isinstance(size, int) and size > 0:
-            message = amount_problem(amount, size, standard, rule)
+            message = row_amount_problem(rule, row.fields, amount, size, policy, on, township_approved)
             if message:
                 report.add(row.number, rule.field, "amount-above-standard", message)
 

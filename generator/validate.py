@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from . import sources
 from .detect import find_personal_data
 from .mask import is_masked_name, mask_name
-from .model import Dataset, Notice, NoticeKind, RosterRow, Standard
+from .model import Dataset, Notice, NoticeKind, Policy, RosterRow, Standard
 from .programs import AmountRule, FieldSpec, ProgramSpec
 from .report import Problem
 
@@ -29,7 +29,7 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
     value = row.fields.get(f.name)
     if value is None or value == "":
         return [_row_problem(row, "missing-field", f"缺少“{f.label}”，请补上。", f.name)]
-    if f.type == "name":
+    if f.type == "name" or (f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) == f.mask_when[1]):
         if not isinstance(value, str) or not is_masked_name(value):
             # data/ is public: an unmasked name here is already a leak, so show only the expected form.
             expected = mask_name(str(value))
@@ -42,6 +42,8 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
             return [_row_problem(row, "not-a-whole-number", f"“{f.label}”应为整数。", f.name)]
         if (f.min is not None and value < f.min) or (f.max is not None and value > f.max):
             return [_row_problem(row, "out-of-range", f"“{f.label}”应在 {f.min} 到 {f.max} 之间。", f.name)]
+    if f.type == "count" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return [_row_problem(row, "not-a-count", f"“{f.label}”应为 0 或正整数（人数）。", f.name)]
     if f.type == "choice" and value not in f.choices:
         return [_row_problem(row, "not-a-choice", f"“{f.label}”只能填写：{'、'.join(f.choices)}。", f.name)]
     if f.type == "money":
@@ -72,15 +74,36 @@ def _check_amount(row: RosterRow, spec: ProgramSpec, notice: Notice, dataset: Da
         return []  # already reported by the field checks
     if not amount.is_finite() or amount <= 0 or amount >= MONEY_LIMIT:
         return []  # reported by the field checks (not-a-number, not-positive)
-    standard = dataset.policy.standard_on(rule.standard, notice.start)
-    if standard is None:
-        return []  # reported once per notice
-    problem = amount_problem(amount, size, standard, rule)
+    # Approval is the act a township's limit bounds: a 公布 the township itself issued.
+    township_approved = notice.kind is NoticeKind.RESULT and (dataset.site is None or notice.issuer != dataset.site.issuer)
+    problem = row_amount_problem(rule, row.fields, amount, size, dataset.policy, notice.start, township_approved)
     return [_row_problem(row, "amount-above-standard", problem, rule.field)] if problem else []
 
 
+def row_amount_problem(rule: AmountRule, fields: dict, amount: Decimal, size: int, policy: Policy, on,
+                       township_approved: bool) -> str | None:
+    """The message when a row's amount exceeds its standard on day `on`, else None (shared with import).
+    A township's approval limit (`issued_by: town`) binds only what a township approved: a 公示 it posts
+    for the county to approve, or a 公布 by the county itself, may be above it."""
+    if rule.issued_by == "town" and not township_approved:
+        return None
+    program = rule.standard_for(fields)
+    standard = policy.standard_on(program, on) if program else None
+    if standard is None:
+        return None  # an unknown choice is reported by the field checks, a missing standard once per notice
+    return amount_problem(amount, size, standard, rule)
+
+
 def amount_problem(amount: Decimal, size: int, standard: Standard, rule: AmountRule) -> str | None:
-    """The message when an amount exceeds what the standard allows, else None (shared with import)."""
+    """The message when an amount exceeds what the standard allows, else None."""
+    if standard.unit == "元/人·次":
+        ceiling = standard.amount * size
+        if amount <= ceiling:
+            return None
+        if rule.issued_by == "town":
+            return (f"金额 {amount} 元超过乡镇（街道）审批权限 {standard.amount} 元/人·次。超过的应报县民政局审批，"
+                    f"并以县民政局名义发布。依据：{rule.source.cite()}。")
+        return f"金额 {amount} 元超过标准 {standard.amount} 元/人·次。请核对金额。依据：{rule.source.cite()}。"
     ceiling = standard.monthly_per_person * size
     if amount <= ceiling:
         return None
@@ -125,7 +148,8 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                                 where.file, where.line, "division"))
     if not notice.roster:
         problems.append(Problem("empty-roster", "名册为空：没有名单的公告不能发布。", where.file, where.line, "roster"))
-    if spec.amount_rule and dataset.policy.standard_on(spec.amount_rule.standard, notice.start) is None:
+    if spec.amount_rule and any(dataset.policy.standard_on(p, notice.start) is None
+                                for p in spec.amount_rule.all_standards()):
         problems.append(Problem("no-standard", f"data/policy/ 中没有 {notice.start} 当天有效的“{spec.title}”标准，请补充。",
                                 where.file, where.line, "program"))
     for column, value in (("issuer", notice.issuer), ("document_number", notice.document_number),
@@ -158,7 +182,22 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                 f"依据：{sources.PERSONAL_INFO.cite()}。", str(name)))
         for f in spec.fields:
             problems += _check_field(row, f, notice)
+            if f.type == "village" and dataset.divisions and dataset.divisions.village(str(row.fields.get(f.name))) is None \
+                    and row.fields.get(f.name) not in (None, ""):
+                problems.append(_row_problem(row, "unknown-division", f"“{f.label}”应为 data/divisions.yaml 中某个村（社区）"
+                                             "的区划代码。", f.name))
+        if spec.aggregate and row.person_key:
+            problems.append(_row_problem(row, "person-in-aggregate",
+                                         f"“{spec.title}”只公开各村（社区）的汇总人数，不得保存个人名单或化名键，请删除。"
+                                         f"依据：{spec.aggregate.source.cite()}。", "person_key"))
         problems += _check_amount(row, spec, notice, dataset)
+    if spec.aggregate:
+        codes = Counter(str(row.fields.get(f.name)) for row in notice.roster for f in spec.fields if f.type == "village")
+        for row in notice.roster:
+            for f in spec.fields:
+                if f.type == "village" and codes[str(row.fields.get(f.name))] > 1:
+                    problems.append(_row_problem(row, "duplicate-village", "同一个村（社区）在汇总表中出现了不止一次，请合并。",
+                                                 f.name))
     return problems
 
 

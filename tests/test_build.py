@@ -173,7 +173,7 @@ def test_the_atom_feed_lists_notices_without_rosters(demo_site):
     atom = "{http://www.w3.org/2005/Atom}"
     feed = ET.parse(demo_site / "feed.xml").getroot()
     entries = feed.findall(f"{atom}entry")
-    assert len(entries) == 18
+    assert len(entries) == len(list((demo_site / "notices").iterdir()))  # every published notice
     assert entries[0].find(f"{atom}link").get("href").startswith("https://gongshi.example.org/notices/")
     assert not re.search(r"[\u4e00-\u9fff]\*", (demo_site / "feed.xml").read_text(encoding="utf-8"))
     assert 'type="application/atom+xml"' in (demo_site / "index.html").read_text(encoding="utf-8")

@@ -1,0 +1,249 @@
+"""Every program in the county report, each through its spec: its demo page, its masking, its
+validation errors and its publicity rule. The minors' programs never show a row about a child."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run_generator
+from generator.load import load
+from generator.mask import HIDDEN, mask, suppress_small_counts
+from generator.masking_report import masking_report
+from generator.programs import all_programs
+from generator.publicity import decide
+from test_validate import edit_notice, problems_of, set_row
+
+DEMO_TODAY = "2026-11-30"
+OLD_AGE_GS = "data/notices/2026-11-12-qingshi-gl-gs.yaml"
+OLD_AGE_GB = "data/notices/2026-11-23-qingshi-gl-gb.yaml"
+ORPHANS = "data/notices/2026-11-10-county-ge-gk.yaml"
+FUNERAL = "data/notices/2026-11-18-baiyun-bz-gb.yaml"
+ORGS = "data/notices/2026-07-15-county-nj-gk.yaml"
+PENALTIES = "data/notices/2026-11-24-sgs-cf.yaml"
+AID_RESULT = "data/notices/2026-11-20-donghu-ls-sh.yaml"
+AID_PUBLICITY = "data/notices/2026-11-26-hexi-ls-gs.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    from conftest import PROJECT_PARTS, REPO
+
+    root = tmp_path_factory.mktemp("programs")
+    for part in PROJECT_PARTS:
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root / "site"
+
+
+def page(site: Path, notice: str) -> str:
+    return (site / "notices" / Path(notice).stem / "index.html").read_text(encoding="utf-8")
+
+
+def headers(html: str) -> list[str]:
+    return re.findall(r'<th scope="col">([^<]+)</th>', html)
+
+
+def test_every_program_with_pages_has_demo_data_on_the_site(demo_site):
+    """The demo county shows every program the tool can publish (issue: 'Done when')."""
+    shown = set()
+    for path in (demo_site / "notices").iterdir():
+        match = re.search(r'data-program="([a-z_]+)"', (path / "index.html").read_text(encoding="utf-8"))
+        if match:
+            shown.add(match.group(1))
+    publishable = {code for code, spec in all_programs().items() if not spec.never_posted}
+    assert publishable <= shown, f"no demo page for: {sorted(publishable - shown)}"
+
+
+@pytest.mark.parametrize("code", sorted(c for c, s in all_programs().items() if not s.never_posted))
+def test_every_program_has_an_explainer_with_its_sources(demo_site, code):
+    spec = all_programs()[code]
+    html = (demo_site / "explainers" / spec.explainer / "index.html").read_text(encoding="utf-8")
+    for source in spec.sources():
+        assert source.document in html and source.article in html, source.cite()
+
+
+def test_old_age_allowance_shows_the_age_band_never_a_birth_date(demo_site):
+    html = page(demo_site, OLD_AGE_GB)
+    assert headers(html) == ["序号", "组", "姓名", "年龄段", "月补贴金额（元）"]
+    assert "90—99周岁" in html and "100.00" in html
+    assert not re.search(r"出生|19[0-9]{2}年[0-9]{1,2}月", html.split('id="roster"')[1].split("</table>")[0])
+
+
+def test_funeral_aid_is_published_after_approval_without_a_prior_publicity(demo_site):
+    html = page(demo_site, FUNERAL)
+    assert headers(html) == ["序号", "组", "逝者姓名", "补助项目", "补助金额（元）"]
+    assert "已公布" in html and "公示期" not in html.split('id="roster"')[0]
+    assert "1200.00" in html and re.search(r"<td>邓\*\*</td>", html)
+
+
+def test_social_organizations_are_named_in_full(demo_site):
+    html = page(demo_site, ORGS)
+    assert headers(html) == ["序号", "社会组织名称", "类型", "年检年度", "年检结论"]
+    assert "示范县书法家协会（虚构）" in html and "<td>基本合格</td>" in html and "<td>不合格</td>" in html
+
+
+def test_a_natural_person_in_a_penalty_is_masked_an_organization_is_not(demo_site):
+    html = page(demo_site, PENALTIES)
+    assert "<td>自然人</td><td>赵**</td>" in html
+    assert "<td>法人及其他组织</td><td>示范县某某公益协会（虚构）</td>" in html
+
+
+def test_orphans_are_counts_per_village_with_small_counts_suppressed(demo_site):
+    html = page(demo_site, ORPHANS)
+    table = html.split('id="roster"')[1].split("</table>")[0]
+    assert headers(html) == ["乡镇（街道）", "村（社区）", "社会散居孤儿（人）", "机构集中供养孤儿（人）", "合计（人）"]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1])
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in rows]
+    taoyuan = next(c for c in cells if c[1:2] == ["桃源村"])
+    assert taoyuan[2:] == [HIDDEN, "&lt;3", "5"]  # 4 and 1: the 1 is small, the 4 would give it away
+    for c in cells:
+        for value in c[2:]:
+            assert value in ("0", HIDDEN, "&lt;3") or int(value) >= 3, c
+    # Not one row about a child: no names, masked or not, anywhere on the page.
+    assert not re.search(r"[\u4e00-\u9fff]\*", html)
+
+
+def test_no_line_of_the_orphan_table_has_exactly_one_hidden_number(demo_site):
+    table = page(demo_site, ORPHANS).split('id="roster"')[1].split("</table>")[0]
+    grid = [re.findall(r'<td class="num">([^<]*)</td>', r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table)]
+    grid = [r for r in grid if r]
+    hidden = [[v in (HIDDEN, "&lt;3") for v in r] for r in grid]
+    for r in hidden:
+        assert sum(r) != 1
+    for column in zip(*hidden):
+        assert sum(column) != 1
+
+
+def counts_grid():
+    return st.lists(st.lists(st.integers(0, 12), min_size=2, max_size=2), min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(counts_grid())
+def test_suppression_hides_every_small_count_and_leaves_no_line_with_one_unknown(grid):
+    cells, row_totals, column_totals, grand = suppress_small_counts(grid, 3)
+    full = [r + [t] for r, t in zip(cells, row_totals)] + [column_totals + [grand]]
+    truth = [r + [sum(r)] for r in grid] + [[sum(c) for c in zip(*grid)] + [sum(map(sum, grid))]]
+    for shown_row, true_row in zip(full, truth):
+        for shown, true in zip(shown_row, true_row):
+            if 0 < true < 3:
+                assert shown == "<3"
+            elif shown not in ("<3", HIDDEN):
+                assert shown == str(true)
+    for line in full + [list(c) for c in zip(*full)]:
+        assert sum(v in ("<3", HIDDEN) for v in line) != 1
+
+
+def test_suppression_is_deterministic():
+    grid = [[4, 1], [2, 3], [6, 6]]
+    assert suppress_small_counts(grid, 3) == suppress_small_counts([list(r) for r in grid], 3)
+
+
+def test_one_count_column_shows_no_row_totals(project):
+    """With one count column a row's total repeats its cell, so it must not be shown (it would undo the mask)."""
+    dataset, _ = load(project / "data")
+    specs = dict(all_programs())
+    notice = next(n for n in dataset.notices if n.program == "orphan_allowance")
+    import dataclasses
+
+    one = dataclasses.replace(specs["orphan_allowance"], fields=specs["orphan_allowance"].fields[:2])
+    public, _ = mask([notice], {**specs, "orphan_allowance": one})
+    assert all("row_total" not in row for row in public[0].rows) and "row_total" not in public[0].totals
+
+
+@pytest.mark.parametrize(
+    ("notice", "change", "slug", "column"),
+    [
+        (OLD_AGE_GS, set_row("age_band", "75—79周岁"), "not-a-choice", "age_band"),
+        (OLD_AGE_GS, set_row("monthly_amount", 100.0, index=0), "amount-above-standard", "monthly_amount"),  # 80—89: 50
+        (OLD_AGE_GS, set_row("birth_date", "1940-01-01"), "field-not-allowed", "birth_date"),
+        (ORPHANS, set_row("name", "张**"), "field-not-allowed", "name"),
+        (ORPHANS, set_row("person_key", "ab" * 32), "person-in-aggregate", "person_key"),
+        (ORPHANS, set_row("dispersed", -1), "not-a-count", "dispersed"),
+        (ORPHANS, set_row("village", "990100999999"), "unknown-division", "village"),
+        (ORPHANS, lambda b: b["roster"].append(dict(b["roster"][0])), "duplicate-village", "village"),
+        (FUNERAL, set_row("amount", 1600.0), "amount-above-standard", "amount"),
+        (FUNERAL, set_row("aid_item", "丧葬补助金"), "not-a-choice", "aid_item"),
+        (ORGS, set_row("result", "优秀"), "not-a-choice", "result"),
+        (PENALTIES, set_row("party", "赵测试", index=1), "name-not-masked", "party"),
+        (PENALTIES, set_row("party_type", "个人"), "not-a-choice", "party_type"),
+        (AID_RESULT, set_row("amount", 2500.0), "amount-above-standard", "amount"),
+    ],
+)
+def test_each_programs_validation_errors(project, notice, change, slug, column):
+    edit_notice(project, change, notice)
+    found = [(p.slug, p.column, p.file) for p in problems_of(project)]
+    assert (slug, column, notice) in found, found
+
+
+def test_the_township_limit_binds_only_what_a_township_approves(project):
+    # The county may approve above the township's limit ...
+    edit_notice(project, lambda b: (set_row("amount", 2500.0)(b), b.update(issuer="示范县民政局")), AID_RESULT)
+    assert problems_of(project) == []
+    # ... and a township may post the 公示 of a case the county will approve.
+    edit_notice(project, set_row("amount", 3000.0), AID_PUBLICITY)
+    assert problems_of(project) == []
+
+
+def test_the_township_limit_message_says_who_approves(project):
+    edit_notice(project, set_row("amount", 2500.0), AID_RESULT)
+    [problem] = [p for p in problems_of(project) if p.slug == "amount-above-standard"]
+    assert "超过乡镇（街道）审批权限 2000 元/人·次" in problem.message and "县民政局审批" in problem.message
+    assert "《示范县临时救助实施细则》" in problem.message
+
+
+@pytest.mark.parametrize("code", sorted(c for c, s in all_programs().items() if s.publicity))
+def test_a_result_approved_before_its_publicity_ended_is_blocked_in_every_program(project, code):
+    """The 7-day rule, for each program with a 公示: a 公布 approved on the period's last day is refused."""
+    dataset, _ = load(project / "data")
+    spec = all_programs()[code]
+    from generator.model import Notice, NoticeKind, Provenance, RosterRow
+
+    posted = dt.date(2026, 11, 2)  # a Monday: the period ends 2026-11-09, a Monday too
+    row = RosterRow("ab" * 32, {}, Provenance("data/notices/x.yaml", 9))
+    publicity = Notice("2026-11-02-x-gs", code, NoticeKind.PUBLICITY, "990100101201", "示范县东湖镇人民政府", "文号",
+                       posted, None, None, (row,), Provenance("data/notices/2026-11-02-x-gs.yaml", 1))
+    result = Notice("2026-11-10-x-gb", code, NoticeKind.RESULT, "990100101201", "示范县民政局", "文号",
+                    dt.date(2026, 11, 10), publicity.id, dt.date(2026, 11, 9), (row,),
+                    Provenance("data/notices/2026-11-10-x-gb.yaml", 1))
+    decisions, problems = decide([publicity, result], all_programs(), dt.date(2026, 11, 30))
+    assert decisions[result.id].status.value == "blocked"
+    assert "publicity-not-completed" in [p.slug for p in problems]
+    on_time = Notice(**{**result.__dict__, "approved_on": dt.date(2026, 11, 10)})
+    decisions, problems = decide([publicity, on_time], all_programs(), dt.date(2026, 11, 30))
+    assert decisions[result.id].status.value == "published", problems
+
+
+def test_a_funeral_aid_result_waits_for_its_publication_day(project):
+    dataset, _ = load(project / "data")
+    notice = next(n for n in dataset.notices if n.program == "funeral_aid")
+    decisions, problems = decide([notice], all_programs(), notice.start - dt.timedelta(days=1))
+    assert decisions[notice.id].status.value == "scheduled" and problems == []
+    decisions, _ = decide([notice], all_programs(), notice.start)
+    assert decisions[notice.id].status.value == "published"
+
+
+def test_the_masking_report_has_a_row_for_every_program(project):
+    dataset, _ = load(project / "data")
+    report = masking_report([], "site", all_programs(), dataset)
+    for spec in all_programs().values():
+        assert f"| {spec.title} |" in report
+    assert "个人名单（只公开汇总人数）" in report and "自然人：只保留姓氏" in report
+
+
+def test_an_orphan_roster_is_never_imported(project, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("姓名,身份证号\n测试甲乙,x\n", encoding="utf-8")
+    done = run_generator("import", str(roster), "--program", "orphan_allowance", "--kind", "result",
+                         "--division", "990100000000", "--document-number", "x", "--start", "2026-11-30",
+                         "--approved-on", "2026-11-30", cwd=project)
+    assert done.returncode == 1 and "aggregate-only" in done.stderr and "测试甲乙" not in done.stderr + done.stdout
+    assert not any("orphan" in p.read_text(encoding="utf-8") for p in (project / "data/notices").glob("2026-11-30*"))
