@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from .model import Notice, PublicNotice
 from .programs import ProgramSpec
+from .records import display
 
 MASK_CHAR = "*"
 NAME_SEPARATORS = "·•"
@@ -52,7 +53,7 @@ def format_money(value) -> str:
 class MaskRecord:
     program: str
     field: str
-    operator: str  # "keep", "mask_name", "format_money", "drop"
+    operator: str  # "keep", "mask_name", "format_money", "format_date", "drop"
     count: int
 
 
@@ -67,12 +68,18 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
             out = {}
             for f in spec.fields:
                 value = row.fields.get(f.name)
-                if f.mask == "name":
+                if value in (None, "") and not f.required:
+                    out[f.name] = "—"
+                    counts[(spec.code, f.name, "keep")] += 1
+                elif f.mask == "name":
                     out[f.name] = mask_name(str(value))
                     counts[(spec.code, f.name, "mask_name")] += 1
                 elif f.type == "money":
                     out[f.name] = format_money(value)
                     counts[(spec.code, f.name, "format_money")] += 1
+                elif f.type in ("date", "month"):
+                    out[f.name] = display(f, value)
+                    counts[(spec.code, f.name, "format_date")] += 1
                 else:
                     out[f.name] = value
                     counts[(spec.code, f.name, "keep")] += 1
@@ -80,6 +87,13 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
                 counts[(spec.code, name, "drop")] += 1
             counts[(spec.code, "person_key", "drop")] += 1
             rows.append(out)
+        summary = {}
+        for f in spec.summary_fields:  # notice-level fields: the same allow-list, the same operators
+            if f.name in notice.summary:
+                summary[f.name] = mask_name(str(notice.summary[f.name])) if f.mask == "name" else display(f, notice.summary[f.name])
+                operator = "mask_name" if f.mask == "name" else {"money": "format_money", "date": "format_date",
+                                                                 "month": "format_date"}.get(f.type, "keep")
+                counts[(spec.code, f"summary.{f.name}", operator)] += 1
         public.append(
             PublicNotice(
                 id=notice.id,
@@ -96,6 +110,7 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
                 effective_on=notice.effective_on,
                 objection_count=len(notice.objections),
                 objections_resolved=sum(1 for o in notice.objections if o.resolved_on is not None),
+                summary=summary,
             )
         )
     record = [MaskRecord(p, f, op, n) for (p, f, op), n in sorted(counts.items())]

@@ -9,7 +9,7 @@ from .model import Dataset
 from .programs import ProgramSpec
 
 OPERATORS = {"name": "只保留姓氏，名字用 * 代替", "money": "保留两位小数", "int": "原样", "choice": "固定选项",
-             "text": "原样（检查不含身份证号、电话）"}
+             "text": "原样（检查不含身份证号、电话）", "date": "年月日", "month": "年月"}
 
 
 def masking_report(findings: list[Finding], root: str, programs: dict[str, ProgramSpec],
@@ -23,7 +23,7 @@ def masking_report(findings: list[Finding], root: str, programs: dict[str, Progr
              "| 项目 | 公开字段（脱敏方式） | 不公开 | 公告数 | 名单行数 |", "|---|---|---|---:|---:|"]
     for code, spec in sorted(programs.items()):
         notices = [n for n in dataset.notices if n.program == code] if dataset else []
-        shown = "；".join(f"{f.label}（{OPERATORS[f.type]}）" for f in spec.fields)
+        shown = "；".join(f"{f.label}（{OPERATORS[f.type]}）" for f in (*spec.fields, *spec.summary_fields))
         hidden = "身份证号（变为化名键，不公开）" + "".join(f"、{f.label}（仅导入时核对）" for f in spec.import_only_fields)
         lines.append(f"| {spec.title} | {shown} | {hidden} | {len(notices)} | {sum(len(n.roster) for n in notices)} |")
     lines += ["", "## 发现的问题", ""]
