@@ -92,6 +92,9 @@ def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Datase
     if spec is None:
         return problems + [_option("unknown-program", f"没有“{req.program}”这个项目。可用的项目："
                                    f"{'、'.join(sorted(all_programs()))}。", "--program")]
+    if not spec.importable:
+        return problems + [_option("not-importable", f"“{spec.title}”不是人员名册，不用导入：请按 README 中的格式直接编写 "
+                                   "data/notices/ 中的文件。", "--program")]
     if req.kind.value not in spec.kinds:
         problems.append(_option("kind-not-allowed", f"“{spec.title}”不发布“{req.kind.label}”。", "--kind"))
     if dataset.divisions is not None:

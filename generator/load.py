@@ -311,7 +311,8 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     program = r.text(raw, "program", "项目")
     division = r.code(raw, "division", "区划代码")
     issuer = r.text(raw, "issuer", "发布单位")
-    document_number = r.text(raw, "document_number", "文号")
+    # Required or not by the program's spec (a 村民委员会 issues none): `validate` says which.
+    document_number = r.text(raw, "document_number", "文号") if raw.get("document_number") not in (None, "") else None
     start = r.date(raw, "published_on" if is_result else "publicity_start",
                    "公布日期" if is_result else "公示开始日期")
     approved_on = r.date(raw, "approved_on", "审批（决定）日期") if is_result else None
@@ -326,6 +327,12 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         fields = {k: v for k, v in row.items() if k != "person_key"}
         rows.append(RosterRow(str(key).strip() if isinstance(key, str) else "", fields, Provenance(r.rel, row.line)))
     objections = _objections(r, raw, rows)
+    summary = raw.get("summary")
+    if summary not in (None, "") and not isinstance(summary, LineDict):
+        r.problem("bad-shape", "“summary”应是“字段: 值”的形式（公告的汇总信息，例如各项合计）。", raw.line_of("summary"),
+                  "summary")
+    summary = summary if isinstance(summary, LineDict) else LineDict()
+    summary_lines = {str(k): summary.line_of(str(k)) for k in summary} if summary else {}
     problems += r.problems
     complete = all(v is not None for v in (kind, program, start)) and not (is_result and approved_on is None) and not (
         kind is NoticeKind.TERMINATION and effective_on is None) and NOTICE_ID.match(notice_id)
@@ -334,6 +341,8 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         from .validate import privacy_problems
 
         problems += privacy_problems(rows)
+        if summary:
+            problems += privacy_problems([RosterRow("", {str(k): v for k, v in summary.items()}, Provenance(r.rel, summary.line))])
         return None
     return Notice(
         id=notice_id,
@@ -350,6 +359,8 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         post_hoc_reason=post_hoc_reason,
         effective_on=effective_on,
         objections=objections,
+        summary={str(k): v for k, v in summary.items()},
+        summary_lines=summary_lines,
     )
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from .model import Notice, PublicNotice
 from .programs import ProgramSpec
+from .records import display
 
 MASK_CHAR = "*"
 NAME_SEPARATORS = "·•"
@@ -101,7 +102,7 @@ def suppress_small_counts(counts: list[list[int]], threshold: int) -> tuple[list
 class MaskRecord:
     program: str
     field: str
-    operator: str  # "keep", "mask_name", "format_money", "drop"
+    operator: str  # "keep", "mask_name", "format_money", "format_date", "drop"
     count: int
 
 
@@ -138,7 +139,9 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
             out = {}
             for f in spec.fields:
                 value = row.fields.get(f.name)
-                if f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) != f.mask_when[1]:
+                if value in (None, "") and not f.required:
+                    out[f.name] = "—"
+                elif f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) != f.mask_when[1]:
                     out[f.name] = value  # e.g. an organization's name: public
                     counts[(spec.code, f.name, "keep")] += 1
                 elif f.mask == "name":
@@ -147,6 +150,9 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
                 elif f.type == "money":
                     out[f.name] = format_money(value)
                     counts[(spec.code, f.name, "format_money")] += 1
+                elif f.type in ("date", "month"):
+                    out[f.name] = display(f, value)
+                    counts[(spec.code, f.name, "format_date")] += 1
                 else:
                     out[f.name] = value
                     counts[(spec.code, f.name, "keep")] += 1
@@ -158,6 +164,13 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
         totals = None
         if spec.aggregate:
             rows, totals = _aggregate(rows, spec, counts)
+        summary = {}
+        for f in spec.summary_fields:  # notice-level fields: the same allow-list, the same operators
+            if f.name in notice.summary:
+                summary[f.name] = mask_name(str(notice.summary[f.name])) if f.mask == "name" else display(f, notice.summary[f.name])
+                operator = "mask_name" if f.mask == "name" else {"money": "format_money", "date": "format_date",
+                                                                 "month": "format_date"}.get(f.type, "keep")
+                counts[(spec.code, f"summary.{f.name}", operator)] += 1
         public.append(
             PublicNotice(
                 id=notice.id,
@@ -175,6 +188,7 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[
                 objection_count=len(notice.objections),
                 objections_resolved=sum(1 for o in notice.objections if o.resolved_on is not None),
                 totals=totals,
+                summary=summary,
             )
         )
     record = [MaskRecord(p, f, op, n) for (p, f, op), n in sorted(counts.items())]

@@ -9,7 +9,7 @@ from .model import Dataset
 from .programs import ProgramSpec
 
 OPERATORS = {"name": "只保留姓氏，名字用 * 代替", "money": "保留两位小数", "int": "原样", "choice": "固定选项",
-             "text": "原样（检查不含身份证号、电话）", "village": "村（社区）名称",
+             "text": "原样（检查不含身份证号、电话）", "date": "年月日", "month": "年月", "village": "村（社区）名称",
              "count": "人数；少于 {threshold} 的显示“<{threshold}”，可由合计推算的另行隐去"}
 
 
@@ -34,7 +34,7 @@ def masking_report(findings: list[Finding], root: str, programs: dict[str, Progr
         if spec.never_posted:
             lines.append(f"| {spec.title} | 不公开任何内容 | 全部 | {len(notices)} | 0 |")
             continue
-        shown = "；".join(f"{f.label}（{_operator(spec, f)}）" for f in spec.fields)
+        shown = "；".join(f"{f.label}（{_operator(spec, f)}）" for f in (*spec.fields, *spec.summary_fields))
         hidden = ("个人名单（只公开汇总人数）" if spec.aggregate else "身份证号（变为化名键，不公开）") + "".join(
             f"、{f.label}（仅导入时核对）" for f in spec.import_only_fields)
         lines.append(f"| {spec.title} | {shown} | {hidden} | {len(notices)} | {sum(len(n.roster) for n in notices)} |")

@@ -163,6 +163,10 @@ class Notice:
     post_hoc_reason: str | None = None
     effective_on: dt.date | None = None  # 终止公示 only: the day support ends
     objections: tuple[Objection, ...] = ()
+    # The file's `summary:` mapping (notice-level fields a spec allows, e.g. a statement's totals),
+    # and the line each key is on.
+    summary: dict[str, Any] = field(default_factory=dict)
+    summary_lines: dict[str, int] = field(default_factory=dict)
 
 
 class PublicityStatus(enum.Enum):
@@ -231,6 +235,7 @@ class PublicNotice:
     objection_count: int = 0
     objections_resolved: int = 0
     totals: dict[str, Any] | None = None  # aggregate programs: the totals row (counts as text, some suppressed)
+    summary: dict[str, Any] = field(default_factory=dict)  # allow-listed, formatted for display
 
 
 @dataclass(frozen=True)

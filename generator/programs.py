@@ -3,7 +3,9 @@ its publicity rule and the sources it cites. Specs live in generator/programs/*.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
@@ -13,8 +15,10 @@ from . import sources
 from .sources import Source
 
 SPEC_DIR = Path(__file__).with_name("programs")
-FIELD_TYPES = {"text", "name", "int", "money", "choice", "count", "village"}
+FIELD_TYPES = {"text", "name", "int", "money", "choice", "count", "village", "date", "month"}  # month: "2026-10"
 PERIOD_UNITS = ("calendar", "working")
+RATIO_OPS = ("more_than", "at_least", "at_most")
+TITLE_PLACES = {"village", "year", "month"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class FieldSpec:
     # Masked (as `mask` says) only in rows where field `mask_when[0]` equals `mask_when[1]`: a 双公示
     # party is masked like a name when it is a natural person, and public when it is an organization.
     mask_when: tuple[str, str] | None = None
+    required: bool = True  # False: may be left out (shown as “—”), e.g. a contract amount before the contract
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -113,6 +118,58 @@ class DeadlineRule:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """Rows (or a notice) where `field` == `equals`."""
+
+    field: str
+    equals: str
+
+
+@dataclass(frozen=True)
+class TotalRule:
+    """A declared total (a summary field) must equal either the sum of a row field over the rows
+    matching `rows_where`, or the sum of other summary fields (`plus` minus `minus`): 财务收支."""
+
+    total: str
+    source: Source
+    sum: str | None = None  # a row field
+    rows_where: Condition | None = None
+    plus: tuple[str, ...] = ()  # summary fields
+    minus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RatioRule:
+    """In each row (where `when` holds): `field` compared with `fraction` x `of`, e.g. agreed
+    more_than 1/2 of present (到会人员的过半数通过)."""
+
+    field: str
+    op: str  # "more_than", "at_least" or "at_most"
+    fraction: Fraction
+    of: str
+    source: Source
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """The program's place in each village's 公开目录 (村务公开): its category and how often it is due."""
+
+    category: str
+    order: int
+    frequency: str  # for villagers: 每月、每季度 …
+    source: Source
+
+
+@dataclass(frozen=True)
+class CadenceRule:
+    """A village that publishes this program must publish again within `months` months (a warning)."""
+
+    months: int
+    source: Source
+
+
+@dataclass(frozen=True)
 class ProgramSpec:
     code: str
     title: str
@@ -137,6 +194,16 @@ class ProgramSpec:
     # are not a list of people (a finance statement, aggregates) names its own template.
     body_template: str = "_roster.html.j2"
     aggregate: AggregateRule | None = None
+    # Notice-level allow-listed fields (the file's `summary:` mapping), e.g. a statement's totals.
+    summary_fields: tuple[FieldSpec, ...] = ()
+    totals: tuple[TotalRule, ...] = ()
+    ratios: tuple[RatioRule, ...] = ()
+    document_number_required: bool = True  # a 村民委员会 issues no 文号
+    title_format: str | None = None  # e.g. "{village}{period}财务收支公开"; summary fields by name
+    approval_label: str | None = None  # what `approved_on` means on the page, where not 审批日期
+    catalog: CatalogEntry | None = None
+    cadence: CadenceRule | None = None
+    importable: bool = True  # False: written by hand in data/, not imported from a roster
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -151,7 +218,9 @@ class ProgramSpec:
         found = [self.never_posted, self.aggregate.source if self.aggregate else None, self.publicity.source if self.publicity else None, self.renotice, self.result_source,
                  self.amount_rule.source if self.amount_rule else None, self.termination,
                  self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None,
-                 *(e.source for e in self.excludes), *(c.source for c in self.checks)]
+                 *(e.source for e in self.excludes), *(c.source for c in self.checks),
+                 self.catalog.source if self.catalog else None, self.cadence.source if self.cadence else None,
+                 *(t.source for t in self.totals), *(r.source for r in self.ratios)]
         return list(dict.fromkeys(s for s in found if s is not None))
 
 
@@ -166,7 +235,8 @@ def _field(f: dict) -> FieldSpec:
     spec = FieldSpec(name=f["name"], label=f["label"], type=f["type"], mask=f.get("mask"),
                      choices=tuple(f.get("choices", ())), min=f.get("min"), max=f.get("max"),
                      aliases=tuple(f.get("aliases", ())), default=f.get("default"),
-                     mask_when=(f["mask_when"]["field"], f["mask_when"]["equals"]) if f.get("mask_when") else None)
+                     mask_when=(f["mask_when"]["field"], f["mask_when"]["equals"]) if f.get("mask_when") else None,
+                     required=bool(f.get("required", True)))
     if spec.type not in FIELD_TYPES:
         raise ValueError(f"field {spec.name} has unknown type {spec.type!r}")
     return spec
@@ -176,6 +246,40 @@ def _amount_rule(raw: dict) -> AmountRule:
     by = raw.get("standards_by")
     return AmountRule(raw["field"], raw.get("standard", ""), _source(raw["source"]), bool(raw.get("per_person")),
                       (by["field"], tuple(sorted(by["map"].items()))) if by else None, raw.get("issued_by"))
+
+
+def _condition(raw: dict | None) -> Condition | None:
+    return Condition(raw["field"], raw["equals"]) if raw else None
+
+
+def _total(t: dict) -> TotalRule:
+    return TotalRule(t["total"], _source(t["source"]), t.get("sum"), _condition(t.get("rows_where")),
+                     tuple(t.get("plus", ())), tuple(t.get("minus", ())))
+
+
+def _ratio(r: dict) -> RatioRule:
+    ops = [op for op in RATIO_OPS if op in r]
+    if len(ops) != 1:
+        raise ValueError(f"ratio on {r.get('field')} needs exactly one of {RATIO_OPS}")
+    return RatioRule(r["field"], ops[0], Fraction(str(r[ops[0]])), r["of"], _source(r["source"]), _condition(r.get("when")))
+
+
+def _check_records(spec: ProgramSpec) -> None:
+    """The rules of a spec name only fields it declares: a typo fails at start-up, not on a clerk's data."""
+    rows, summary = set(spec.field_names), {f.name for f in spec.summary_fields}
+    for t in spec.totals:
+        named_rows = {t.sum} | ({t.rows_where.field} if t.rows_where else set())
+        if t.total not in summary or not set(t.plus + t.minus) <= summary or (t.sum and not named_rows <= rows):
+            raise ValueError(f"{spec.code}: total {t.total} names an undeclared field")
+        if bool(t.sum) == bool(t.plus or t.minus):
+            raise ValueError(f"{spec.code}: total {t.total} needs either `sum` or `plus`/`minus`")
+    for r in spec.ratios:
+        if not {r.field, r.of} | ({r.when.field} if r.when else set()) <= rows:
+            raise ValueError(f"{spec.code}: ratio on {r.field} names an undeclared field")
+    if spec.title_format:
+        names = {name for _, name, _, _ in string.Formatter().parse(spec.title_format) if name}
+        if not names <= TITLE_PLACES | summary:
+            raise ValueError(f"{spec.code}: title_format may name {sorted(TITLE_PLACES)} and summary fields only")
 
 
 def _parse(raw: dict) -> ProgramSpec:
@@ -210,10 +314,22 @@ def _parse(raw: dict) -> ProgramSpec:
         body_template=raw.get("body_template", "_roster.html.j2"),
         aggregate=AggregateRule(int(raw["aggregate"]["threshold"]), _source(raw["aggregate"]["source"]))
         if raw.get("aggregate") else None,
+        summary_fields=tuple(_field(f) for f in raw.get("summary_fields", ())),
+        totals=tuple(_total(t) for t in raw.get("totals", ())),
+        ratios=tuple(_ratio(r) for r in raw.get("ratios", ())),
+        document_number_required=bool(raw.get("document_number_required", True)),
+        title_format=raw.get("title_format"),
+        approval_label=raw.get("approval_label"),
+        catalog=CatalogEntry(raw["catalog"]["category"], int(raw["catalog"]["order"]), raw["catalog"]["frequency"],
+                             _source(raw["catalog"]["source"])) if raw.get("catalog") else None,
+        cadence=CadenceRule(int(raw["cadence"]["months"]), _source(raw["cadence"]["source"]))
+        if raw.get("cadence") else None,
+        importable=bool(raw.get("importable", True)),
     )
     if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
                            or spec.publicity):
         raise ValueError(f"{spec.code}: an aggregate program publishes counts only, with no 公示")
+    _check_records(spec)
     if spec.never_posted and (spec.kinds or spec.fields):
         raise ValueError(f"{spec.code}: a program that is never posted has no kinds and no fields")
     if spec.level not in ("village", "county"):

@@ -29,6 +29,7 @@ from . import sources
 from .mask import mask_name
 from .model import Decision, Notice, NoticeKind, ObjectionOutcome, PublicityPeriod, PublicityStatus
 from .programs import ProgramSpec, PublicityRule
+from .records import cadence_problems
 from .report import Problem, Severity
 from .workdays import CalendarGap, WorkCalendar
 
@@ -173,9 +174,19 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
     return None
 
 
+def _decide_disclosure(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
+    """Records disclosed without a 公示 and without a deadline (村务公开): public from their date."""
+    if ctx.today < notice.start:
+        return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}公开"), []
+    return Decision(notice.id, PublicityStatus.PUBLISHED,
+                    f"{cn_date(notice.start)}公开（{spec.result_source.cite()}）"), []
+
+
 def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
     if spec.deadline is not None and spec.publicity is None:
         return _decide_deadline(notice, spec, ctx)
+    if spec.publicity is None and spec.post_hoc is None:
+        return _decide_disclosure(notice, spec, ctx)
     if notice.post_hoc_reason is not None:
         return _decide_post_hoc(notice, spec, ctx)
     problems = []
@@ -240,6 +251,7 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
         decisions[notice.id] = decision
         problems += found
     problems += gaps.values()
+    problems += cadence_problems(notices, decisions, programs, today)
     if previous_manifest:
         problems += check_manifest(previous_manifest, notices, today)
     return decisions, problems
@@ -254,6 +266,8 @@ def notice_digest(notice: Notice) -> str:
         "issuer": notice.issuer, "document_number": notice.document_number, "start": notice.start.isoformat(),
         "rows": [[r.person_key, sorted((k, str(v)) for k, v in r.fields.items())] for r in notice.roster],
     }
+    if notice.summary:  # only where present, so earlier manifests' digests stay valid
+        body["summary"] = sorted((k, str(v)) for k, v in notice.summary.items())
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 

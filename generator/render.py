@@ -23,6 +23,7 @@ from .mask import format_money
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date, period_text
+from .records import catalog
 from .report import BuildFailed, Problem
 
 LATEST_RESULTS_ON_HOME = 10
@@ -84,6 +85,9 @@ class Rendered:
 
 
 def notice_title(notice: PublicNotice, spec: ProgramSpec, place: str) -> str:
+    if spec.title_format:  # records named by their own period (村务公开: 桃源村2026年10月财务收支公开)
+        return spec.title_format.format_map({**notice.summary, "village": place, "year": notice.start.year,
+                                             "month": notice.start.month})
     if notice.kind is NoticeKind.PUBLICITY:
         what = "审核意见公示"
     elif notice.kind is NoticeKind.TERMINATION:
@@ -163,7 +167,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         if v.village:
             by_village[v.village.code].append(v)
     common = {"site": dataset.site, "divisions": dataset.divisions, "today": today, "Status": PublicityStatus,
-              "sources": sources, "pdfs": pdfs}
+              "sources": sources, "pdfs": pdfs, "catalog": catalog(programs)}
     pages: dict[str, str] = {}
 
     mistakes = _TemplateProblems()
@@ -173,7 +177,8 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
             pages[path] = env.get_template(template).render(link=_linker(path), **common, **context)
 
     in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
-    results = [v for v in views if v.status is PublicityStatus.PUBLISHED]
+    # Village-affairs records (a catalog) are listed on their village's page, not among the home page's results.
+    results = [v for v in views if v.status is PublicityStatus.PUBLISHED and not v.spec.catalog]
     page("index.md", "home.md.j2", in_publicity=in_publicity, results=results[:LATEST_RESULTS_ON_HOME],
          county_wide=[v for v in views if v.village is None][:LATEST_RESULTS_ON_HOME])
     page("archive.md", "archive.md.j2", months=_by_month(views))

@@ -190,3 +190,42 @@ SOCIAL_ORG_INSPECTION = Source(
     "第四条",
     "登记管理机关作出年检结论，发布年检结论公告；年检结论分为合格、基本合格、不合格。",
 )
+
+# 村(居)务公开
+# Wording checked against published texts of the 2018 revision (articles 22, 24, 26, 30); the gist is ours.
+VILLAGE_COMMITTEE_LAW = "《中华人民共和国村民委员会组织法》"
+VILLAGE_AFFAIRS_DISCLOSURE = Source(
+    VILLAGE_COMMITTEE_LAW,
+    "第三十条",
+    "村民委员会实行村务公开制度，及时公布村民会议、村民代表会议讨论决定的事项及其实施情况等事项，接受村民监督；"
+    "一般事项至少每季度公布一次，集体财务往来较多的，财务收支情况应当每月公布一次，"
+    "涉及村民利益的重大事项应当随时公布。",
+)
+VILLAGE_AFFAIRS_TRUTH = Source(
+    VILLAGE_COMMITTEE_LAW,
+    "第三十条最后一款",
+    "村民委员会应当保证所公布事项的真实性，并接受村民的查询。本站据此核对财务收支公开的各项金额、合计和结余。",
+)
+VILLAGE_MEETING_MATTERS = Source(
+    VILLAGE_COMMITTEE_LAW,
+    "第二十四条",
+    "本村公益事业的兴办和筹资筹劳方案及建设承包方案、村集体经济项目的立项和承包方案等涉及村民利益的事项，"
+    "经村民会议（或经其授权的村民代表会议）讨论决定方可办理。",
+)
+VILLAGE_MEETING_QUORUM = Source(
+    VILLAGE_COMMITTEE_LAW,
+    "第二十二条",
+    "召开村民会议，应当有本村十八周岁以上村民的过半数，或者本村三分之二以上的户的代表参加；"
+    "所作决定应当经到会人员的过半数通过。",
+)
+VILLAGE_REPRESENTATIVES_QUORUM = Source(
+    VILLAGE_COMMITTEE_LAW,
+    "第二十六条",
+    "村民代表会议有三分之二以上的组成人员参加方可召开，所作决定应当经到会人员的过半数同意。",
+)
+VILLAGE_RULES = Source(
+    VILLAGE_COMMITTEE_LAW,
+    "第二十七条",
+    "村民会议可以制定和修改村民自治章程、村规民约，并报乡（镇）人民政府备案；"
+    "村规民约不得与宪法、法律、法规和国家的政策相抵触，不得有侵犯村民人身权利、民主权利和合法财产权利的内容。",
+)

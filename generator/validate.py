@@ -15,6 +15,7 @@ from .detect import find_personal_data
 from .mask import is_masked_name, mask_name
 from .model import Dataset, Notice, NoticeKind, Policy, RosterRow, Standard
 from .programs import AmountRule, FieldSpec, ProgramSpec
+from .records import check_date_field, record_problems
 from .report import Problem
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -27,6 +28,8 @@ def _row_problem(row: RosterRow, slug: str, message: str, column: str | None) ->
 
 def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
     value = row.fields.get(f.name)
+    if (value is None or value == "") and not f.required:
+        return []
     if value is None or value == "":
         return [_row_problem(row, "missing-field", f"缺少“{f.label}”，请补上。", f.name)]
     if f.type == "name" or (f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) == f.mask_when[1]):
@@ -53,10 +56,14 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
             amount = None
         if isinstance(value, bool) or amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
             return [_row_problem(row, "not-a-number", f"“{f.label}”应为数字（元）。", f.name)]
-        if amount <= 0:
+        if f.min is not None and amount < f.min:  # a balance may be 0
+            return [_row_problem(row, "out-of-range", f"“{f.label}”应不小于 {f.min}。", f.name)]
+        if f.min is None and amount <= 0:
             return [_row_problem(row, "not-positive", f"“{f.label}”应大于 0。", f.name)]
         if amount != amount.quantize(Decimal("0.01")):
             return [_row_problem(row, "too-many-decimals", f"“{f.label}”最多保留两位小数（分）。", f.name)]
+    if f.type in ("date", "month") and (message := check_date_field(row, f)):
+        return [_row_problem(row, "bad-date", message, f.name)]
     if f.type == "text" and any(find_personal_data(str(value))):
         return [_row_problem(row, "personal-data-in-field",
                              f"“{f.label}”中含有身份证号或手机号，不得公开，请删除后重新导入。", f.name)]
@@ -152,6 +159,9 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                                 for p in spec.amount_rule.all_standards()):
         problems.append(Problem("no-standard", f"data/policy/ 中没有 {notice.start} 当天有效的“{spec.title}”标准，请补充。",
                                 where.file, where.line, "program"))
+    if spec.document_number_required and not notice.document_number:
+        problems.append(Problem("missing-field", "缺少“document_number”（文号），请补上。", where.file, where.line,
+                                "document_number"))
     for column, value in (("issuer", notice.issuer), ("document_number", notice.document_number),
                           ("post_hoc_reason", notice.post_hoc_reason)):
         if value and any(find_personal_data(value)):
@@ -198,6 +208,7 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                 if f.type == "village" and codes[str(row.fields.get(f.name))] > 1:
                     problems.append(_row_problem(row, "duplicate-village", "同一个村（社区）在汇总表中出现了不止一次，请合并。",
                                                  f.name))
+    problems += record_problems(notice, spec, lambda row, f: _check_field(row, f, notice))
     return problems
 
 

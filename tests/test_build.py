@@ -74,6 +74,14 @@ def test_rosters_stay_out_of_the_search_index_but_notices_are_found(demo_site):
     assert any(d["location"] == "notices/2026-11-25-taoyuan-gs/" for d in index["docs"])
 
 
+def test_village_affairs_tables_stay_out_of_the_search_index_but_rules_are_found(demo_site):
+    index = json.loads((demo_site / "search/search_index.json").read_text(encoding="utf-8"))
+    text = json.dumps(index, ensure_ascii=False).replace("\u200b", "")  # jieba joins words with zero-width spaces
+    assert "村级光伏电站发电收益" not in text and "示范县某某路桥工程有限公司" not in text
+    assert "桃源村2026年10月财务收支公开" in text  # the statement's page is found, its tables are not
+    assert "清明、秋冬防火期上山祭扫" in text  # 村规民约 articles are meant to be found
+
+
 def test_no_external_requests(demo_site):
     """Nothing the browser fetches comes from elsewhere (fonts and CDNs stall in mainland China)."""
     external = re.compile(r'^(https?:)?//')

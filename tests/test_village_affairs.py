@@ -1,0 +1,265 @@
+"""村(居)务公开: finance statements reconcile or the build stops (file, line, what to do); projects,
+一事一议 and 村规民约 become pages; each village lists what it published; a stale finance statement
+is a warning. All demo data is synthetic."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import DEMO_TODAY, REPO, fake_id, run_generator
+from generator.load import load
+from generator.mask import mask
+from generator.programs import _parse, all_programs
+from generator.publicity import decide
+from generator.records import _add_months
+from generator.render import render
+from generator.report import Severity
+from generator.validate import validate
+from generator.workdays import WorkCalendar
+
+FINANCE = "data/notices/2026-11-05-taoyuan-cw.yaml"
+PROJECTS = "data/notices/2026-11-10-taoyuan-xm.yaml"
+ONE_MATTER = "data/notices/2026-11-12-xinghua-yy.yaml"
+RULES = "data/notices/2026-09-15-songlin-gy.yaml"
+TAOYUAN = "990100101201"
+
+
+def replace_in(project: Path, name: str, old: str, new: str) -> int:
+    """Edit a notice file as a clerk would, keeping every other line; the 1-based line edited."""
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[:text.index(old)].count("\n") + 1
+
+
+def problems_of(project: Path, today: str = DEMO_TODAY):
+    programs = all_programs()
+    dataset, problems = load(project / "data")
+    problems += validate(dataset, programs)
+    _, found = decide(dataset.notices, programs, dt.date.fromisoformat(today), WorkCalendar(dataset.holidays))
+    return problems + found
+
+
+def rendered_pages(project: Path = REPO) -> dict[str, str]:
+    programs = all_programs()
+    dataset, _ = load(project / "data")
+    decisions, _ = decide(dataset.notices, programs, dt.date.fromisoformat(DEMO_TODAY), WorkCalendar(dataset.holidays))
+    public, _ = mask(dataset.notices, programs)
+    return render(dataset, public, decisions, programs, project / "templates", project / "content",
+                  dt.date.fromisoformat(DEMO_TODAY), pdfs=False).pages
+
+
+# -- the pages --
+
+def test_the_finance_statement_page_shows_items_totals_and_balances():
+    page = rendered_pages()["notices/2026-11-05-taoyuan-cw.md"]
+    assert "# 桃源村2026年10月财务收支公开" in page
+    assert "<dt>所属月份</dt><dd>2026年10月</dd>" in page
+    for figure in ("35210.50", "48600.00", "31275.40", "52535.10", "1275.40"):
+        assert figure in page
+    assert "收入明细（共 3 项）" in page and "支出明细（共 5 项）" in page
+    assert page.count('data-search-exclude="statement"') == 2
+    assert "<dt>文号</dt>" not in page  # a 村民委员会 has none
+    assert "村务监督委员会审核日期" in page and "《中华人民共和国村民委员会组织法》第三十条" in page
+
+
+def test_the_projects_page_shows_a_dash_for_a_project_not_yet_contracted():
+    page = rendered_pages()["notices/2026-11-10-taoyuan-xm.md"]
+    assert "<th scope=\"col\">承建单位</th>" in page and "示范县某某路桥工程有限公司（虚构）" in page
+    assert "<td>灌溉水渠清淤</td><td class=\"num\">28000.00</td><td class=\"num\">—</td><td>—</td><td>未开工</td>" in page
+    assert "名单" not in page.split("<h2 id=\"records\">")[1].split("</h2>")[0]
+
+
+def test_the_one_matter_page_shows_meeting_counts_and_funding():
+    page = rendered_pages()["notices/2026-11-12-xinghua-yy.md"]
+    assert "# 杏花村一事一议决定公开（2026年11月）" in page
+    assert "<td>村民代表会议</td><td>2026年10月28日</td><td class=\"num\">35</td><td class=\"num\">31</td>" in page
+    assert "每户筹资50元" in page
+
+
+def test_the_village_rules_page_numbers_its_articles_and_stays_searchable():
+    page = rendered_pages()["notices/2026-09-15-songlin-gy.md"]
+    assert "<p><strong>第一条</strong>" in page and "<p><strong>第八条</strong>" in page
+    assert "<dt>报乡镇人民政府备案日期</dt><dd>2026年9月10日</dd>" in page
+    assert "村民会议通过日期" in page
+    assert "data-search-exclude" not in page.split('<div class="articles">')[1].split("</div>")[0]
+
+
+def test_each_village_page_lists_what_it_published_per_category():
+    pages = rendered_pages()
+    taoyuan = pages[f"villages/{TAOYUAN}.md"]
+    catalog = taoyuan.split("## 村（居）务公开目录")[1]
+    finance = catalog.split("### 财务收支")[1].split("###")[0]
+    assert "最近一次：2026年11月5日" in finance
+    assert finance.index("2026年10月财务收支公开") < finance.index("2026年9月财务收支公开")  # newest first
+    assert "2026年10月9日公开" in finance
+    assert "桃源村村级项目公开（2026年11月）" in catalog.split("### 村级项目")[1]
+    assert "- 暂无。" in catalog.split("### 村规民约")[1]
+    # Listed in the catalog, not again among the village's other results.
+    assert "财务收支公开" not in taoyuan.split("## 已公布")[1].split("## 往期公示")[0]
+    # A division that published no village affairs has no catalog.
+    assert "村（居）务公开目录" not in pages["villages/990100001001.md"]
+    # The home page's latest results stay the social-assistance results.
+    assert "财务收支公开" not in pages["index.md"]
+
+
+def test_the_explainer_cites_every_rule_the_specs_enforce():
+    page = rendered_pages()["explainers/village_affairs.md"]
+    for code in ("village_affairs_finance", "village_affairs_projects", "village_affairs_one_matter",
+                 "village_affairs_rules"):
+        for source in all_programs()[code].sources():
+            assert f"**{source.cite()}**：{source.gist}" in page
+    assert page.count("**《中华人民共和国村民委员会组织法》第三十条**") == 1  # each source once
+
+
+# -- the totals must reconcile --
+
+def test_a_mismatched_total_names_file_line_difference_and_source(project):
+    line = replace_in(project, FINANCE, "income_total: 48600.00", "income_total: 48700.00")
+    [problem] = [p for p in problems_of(project) if p.slug == "total-mismatch" and p.column == "income_total"]
+    assert (problem.file, problem.line) == (FINANCE, line)
+    assert "48700.00 元" in problem.message and "48600.00 元" in problem.message and "相差 100.00 元" in problem.message
+    assert "请逐项核对" in problem.message and "第三十条最后一款" in problem.message
+    # The balance is checked against the declared totals, so it no longer follows either: both are reported.
+    assert sorted(p.column for p in problems_of(project) if p.slug == "total-mismatch") == ["closing_balance",
+                                                                                           "income_total"]
+
+
+def test_a_closing_balance_that_does_not_follow_is_reported_at_its_line(project):
+    line = replace_in(project, FINANCE, "closing_balance: 52535.10", "closing_balance: 52535.01")
+    [problem] = [p for p in problems_of(project) if p.slug == "total-mismatch"]
+    assert (problem.line, problem.column) == (line, "closing_balance")
+    assert "上月结余＋本月收入合计－本月支出合计为 52535.10 元" in problem.message
+
+
+def test_an_item_changed_without_its_total_is_caught(project):
+    replace_in(project, FINANCE, "item: 办公用品, amount: 1000.00", "item: 办公用品, amount: 1100.00")
+    found = [(p.column, p.line) for p in problems_of(project) if p.slug == "total-mismatch"]
+    assert found == [("expense_total", 12)]
+
+
+def test_every_problem_of_every_statement_in_one_run(project):
+    replace_in(project, FINANCE, "income_total: 48600.00", "income_total: 1.00")
+    replace_in(project, "data/notices/2026-11-06-songlin-cw.yaml", "expense_total: 15780.00", "expense_total: 15870.00")
+    replace_in(project, "data/notices/2026-10-09-taoyuan-cw.yaml", "period: '2026-09'", "period: '2026-13'")
+    found = {(p.file.rsplit("/", 1)[1], p.slug, p.column) for p in problems_of(project)}
+    assert {("2026-11-05-taoyuan-cw.yaml", "total-mismatch", "income_total"),
+            ("2026-11-06-songlin-cw.yaml", "total-mismatch", "expense_total"),
+            ("2026-10-09-taoyuan-cw.yaml", "bad-date", "period")} <= found
+
+
+def test_the_build_stops_with_the_file_and_line_in_chinese(project):
+    line = replace_in(project, FINANCE, "expense_total: 31275.40", "expense_total: 31275.04")
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 1
+    assert f"错误 [total-mismatch] {FINANCE} 第{line}行 “expense_total”" in done.stderr
+    assert "改正后重新生成" in done.stderr and "Traceback" not in done.stderr
+    assert not (project / "site").exists()
+
+
+# -- other validation --
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "slug", "column"),
+    [
+        (FINANCE, "period: '2026-10'", "period: 2026年10月", "bad-date", "period"),
+        (FINANCE, "  period: '2026-10'\n", "", "missing-field", "period"),
+        (FINANCE, "opening_balance: 35210.50", "opening_balance: -1", "out-of-range", "opening_balance"),
+        (FINANCE, "  period: '2026-10'\n", "  period: '2026-10'\n  treasurer: 张*\n", "field-not-allowed", "treasurer"),
+        (FINANCE, "item: 办公用品,", f"item: 办公用品 {fake_id(3)},", "personal-data-in-field", "item"),
+        (FINANCE, "direction: 支出, item: 办公用品", "direction: 退款, item: 办公用品", "not-a-choice", "direction"),
+        (FINANCE, "amount: 1000.00}", "amount: 1000.005}", "too-many-decimals", "amount"),
+        (PROJECTS, "  budget: 28000.00\n", "", "missing-field", "budget"),
+        (PROJECTS, "progress: 未开工", "progress: 快完了", "not-a-choice", "progress"),
+        (ONE_MATTER, "meeting_date: 2026-10-28", "meeting_date: 2026-10-32", "bad-date", "meeting_date"),
+        (ONE_MATTER, "present: 31", "present: 36", "count-out-of-range", "present"),
+        (ONE_MATTER, "present: 31", "present: 23", "count-out-of-range", "present"),  # below two thirds of 35
+        (ONE_MATTER, "agreed: 29", "agreed: 15", "count-out-of-range", "agreed"),  # not more than half of 31
+        (ONE_MATTER, "present: 168", "present: 141", "count-out-of-range", "present"),  # 户代表: 141 < 2/3 of 212
+        (RULES, "filed_on: 2026-09-10", "filed_on: 九月十日", "bad-date", "filed_on"),
+        (RULES, "- article: 不参与赌博", "- article: 联系人电话1" + "3" * 10 + "\n- article: 不参与赌博",
+         "personal-data-in-field", "article"),
+    ],
+)
+def test_each_record_problem_has_its_slug_and_place(project, name, old, new, slug, column):
+    replace_in(project, name, old, new)
+    found = [(p.slug, p.column) for p in problems_of(project) if p.severity is Severity.ERROR]
+    assert (slug, column) in found
+    assert all(p.file.startswith("data/") and p.line for p in problems_of(project) if p.slug == slug)
+
+
+def test_quorum_boundaries_are_exact(project):
+    # 村民代表会议 of 35: 24 present is not two thirds (23.33 is); 24 >= 23.33, 23 < 23.33.
+    replace_in(project, ONE_MATTER, "present: 31\n  agreed: 29", "present: 24\n  agreed: 13")
+    assert [p for p in problems_of(project) if p.slug == "count-out-of-range"] == []
+    replace_in(project, ONE_MATTER, "present: 24\n  agreed: 13", "present: 24\n  agreed: 12")  # 12 is half, not more
+    [problem] = [p for p in problems_of(project) if p.slug == "count-out-of-range"]
+    assert "应超过“实到人（户）数”24的半数" in problem.message and "第二十六条" in problem.message
+
+
+def test_other_programs_still_need_a_document_number(project):
+    replace_in(project, "data/notices/2026-11-25-taoyuan-gs.yaml", "document_number: 东政民公〔2026〕31号\n", "")
+    assert ("missing-field", "document_number") in [(p.slug, p.column) for p in problems_of(project)]
+
+
+def test_a_summary_on_a_program_without_one_is_refused(project):
+    replace_in(project, "data/notices/2026-11-25-taoyuan-gs.yaml", "roster:\n", "summary:\n  total: 1\nroster:\n")
+    assert ("field-not-allowed", "total") in [(p.slug, p.column) for p in problems_of(project)]
+
+
+def test_markup_in_an_item_is_inert(project):
+    replace_in(project, FINANCE, "item: 办公用品,", 'item: "<script>x</script>[点我](javascript:x)",')
+    page = rendered_pages(project)["notices/2026-11-05-taoyuan-cw.md"]
+    assert "<script>" not in page and "](javascript" not in page and "&lt;script&gt;" in page
+
+
+# -- how often: a stale finance statement is a warning --
+
+@pytest.mark.parametrize(("today", "stale"), [("2026-12-05", []), ("2026-12-06", ["2026-11-05-taoyuan-cw.yaml"]),
+                                              ("2026-12-07", ["2026-11-05-taoyuan-cw.yaml", "2026-11-06-songlin-cw.yaml"])])
+def test_a_finance_statement_older_than_a_month_is_a_warning(project, today, stale):
+    found = [p for p in problems_of(project, today) if p.slug == "disclosure-stale"]
+    assert sorted(p.file.rsplit("/", 1)[1] for p in found) == stale
+    assert all(p.severity is Severity.WARNING and "第三十条" in p.message for p in found)
+
+
+def test_a_stale_statement_does_not_stop_the_build(project):
+    done = run_generator("build", "--today", "2026-12-20", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "disclosure-stale" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    ("2026-11-05", 1, "2026-12-05"), ("2026-01-31", 1, "2026-02-28"), ("2026-11-30", 3, "2027-02-28"),
+    ("2026-12-15", 1, "2027-01-15")])
+def test_adding_months(day, months, expected):
+    assert _add_months(dt.date.fromisoformat(day), months) == dt.date.fromisoformat(expected)
+
+
+# -- specs and import --
+
+def test_a_spec_rule_naming_an_undeclared_field_fails_at_start_up():
+    import yaml
+
+    raw = yaml.safe_load((REPO / "generator/programs/village_affairs_finance.yaml").read_text(encoding="utf-8"))
+    raw["totals"][0]["sum"] = "amonut"
+    with pytest.raises(ValueError, match="undeclared"):
+        _parse(raw)
+    raw = yaml.safe_load((REPO / "generator/programs/village_affairs_one_matter.yaml").read_text(encoding="utf-8"))
+    raw["ratios"][0]["at_least"] = "1/2"
+    with pytest.raises(ValueError, match="exactly one"):
+        _parse(raw)
+
+
+def test_village_affairs_are_not_imported(project, tmp_path):
+    outside = tmp_path / "clerk"
+    outside.mkdir()
+    assert run_generator("keygen", "--out", str(outside / "k.key"), "--project", str(project), cwd=project).returncode == 0
+    roster = outside / "finance.csv"
+    roster.write_text("项目,金额\n办公用品,10\n", encoding="utf-8")
+    done = run_generator("import", str(roster), "--program", "village_affairs_finance", "--division", TAOYUAN,
+                         "--kind", "result", "--start", "2026-12-01", "--approved-on", "2026-11-30",
+                         "--document-number", "无", "--key-file", str(outside / "k.key"), cwd=project)
+    assert done.returncode == 1 and "not-importable" in done.stderr
