@@ -91,6 +91,26 @@ class AmountRule:
 
 
 @dataclass(frozen=True)
+class AgeRule:
+    """On import: the person's age on the notice date, from the ID number's birth date, must lie in
+    [min, max]; `band_field`, where set, is the published age band (filled in from the ID when the sheet
+    has no such column, checked against it when it has). Never written: only the band is published."""
+
+    min: int
+    max: int | None
+    source: Source
+    band_field: str | None = None
+    bands: tuple[tuple[str, int, int], ...] = ()  # (label, lowest age, highest age)
+
+    def band_of(self, age: int) -> str | None:
+        return next((label for label, lo, hi in self.bands if lo <= age <= hi), None)
+
+    @property
+    def span(self) -> str:
+        return f"{self.min}周岁以上" if self.max is None else f"{self.min}—{self.max}周岁"
+
+
+@dataclass(frozen=True)
 class AggregateRule:
     """Children's programs publish counts per village only; counts under `threshold` show as "<3",
     and further cells are hidden where a total would give a hidden count away."""
@@ -194,6 +214,7 @@ class ProgramSpec:
     # are not a list of people (a finance statement, aggregates) names its own template.
     body_template: str = "_roster.html.j2"
     aggregate: AggregateRule | None = None
+    age_rule: AgeRule | None = None
     # Notice-level allow-listed fields (the file's `summary:` mapping), e.g. a statement's totals.
     summary_fields: tuple[FieldSpec, ...] = ()
     totals: tuple[TotalRule, ...] = ()
@@ -215,7 +236,8 @@ class ProgramSpec:
 
     def sources(self) -> list[Source]:
         """Every source this program's rules cite, once each, for its explainer page."""
-        found = [self.never_posted, self.aggregate.source if self.aggregate else None, self.publicity.source if self.publicity else None, self.renotice, self.result_source,
+        found = [self.never_posted, self.aggregate.source if self.aggregate else None,
+                 self.age_rule.source if self.age_rule else None, self.publicity.source if self.publicity else None, self.renotice, self.result_source,
                  self.amount_rule.source if self.amount_rule else None, self.termination,
                  self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None,
                  *(e.source for e in self.excludes), *(c.source for c in self.checks),
@@ -246,6 +268,12 @@ def _amount_rule(raw: dict) -> AmountRule:
     by = raw.get("standards_by")
     return AmountRule(raw["field"], raw.get("standard", ""), _source(raw["source"]), bool(raw.get("per_person")),
                       (by["field"], tuple(sorted(by["map"].items()))) if by else None, raw.get("issued_by"))
+
+
+def _age_rule(raw: dict) -> AgeRule:
+    bands = tuple((label, int(lo), int(hi)) for label, (lo, hi) in raw.get("bands", {}).items())
+    return AgeRule(int(raw["min"]), int(raw["max"]) if raw.get("max") is not None else None, _source(raw["source"]),
+                   raw.get("band_field"), bands)
 
 
 def _condition(raw: dict | None) -> Condition | None:
@@ -314,6 +342,7 @@ def _parse(raw: dict) -> ProgramSpec:
         body_template=raw.get("body_template", "_roster.html.j2"),
         aggregate=AggregateRule(int(raw["aggregate"]["threshold"]), _source(raw["aggregate"]["source"]))
         if raw.get("aggregate") else None,
+        age_rule=_age_rule(raw["age_rule"]) if raw.get("age_rule") else None,
         summary_fields=tuple(_field(f) for f in raw.get("summary_fields", ())),
         totals=tuple(_total(t) for t in raw.get("totals", ())),
         ratios=tuple(_ratio(r) for r in raw.get("ratios", ())),

@@ -190,7 +190,14 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
                            f"与第{ids[id_number]}行是同一人（身份证号相同），请删除重复的一行。")
             ids.setdefault(id_number, raw.number)
         typed = {}
+        rule = spec.age_rule
+        band = _age_problem(report, raw.number, rule, spec, id_number, on, values.get(rule.band_field)
+                            if rule and rule.band_field and rule.band_field not in table.missing else None) \
+            if rule and id_number is not None else None
         for f in value_fields:
+            if rule and f.name == rule.band_field and f.name not in {c.field for c in table.columns}:
+                typed[f.name] = band  # no such column: the band comes from the ID's birth date
+                continue
             value, slug = _parse(values.get(f.name, f.default), f)
             typed[f.name] = value
             if slug and f.name in table.missing:
@@ -238,6 +245,34 @@ def _check_values(report: _Report, fields: list[FieldSpec], parsed: list[dict[st
                 continue
             slug, message = _schema_problem(f, str(case.check))
             report.add(table.rows[int(case.index)].number, f.name, slug, message)
+
+
+def _age_on(id_number: str, on: dt.date) -> int | None:
+    try:
+        born = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None  # reported by the ID checks
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _age_problem(report: _Report, number: int, rule, spec: ProgramSpec, id_number: str, on: dt.date,
+                 given: Any) -> str | None:
+    """The age band a person's ID gives on day `on` (None if out of range, reported here). The age itself
+    is never printed: the clerk learns which range was expected, not how old the person is."""
+    age = _age_on(id_number, on)
+    if age is None:
+        return None
+    if age < rule.min or (rule.max is not None and age > rule.max):
+        report.add(number, "id_number", "age-out-of-range",
+                   f"按身份证号的出生日期，此人截至{on.year}年{on.month}月{on.day}日不在“{spec.title}”的年龄范围"
+                   f"（{rule.span}）内，请核对。依据：{rule.source.cite()}。")
+        return None
+    band = rule.band_of(age) if rule.bands else None
+    if given not in (None, "") and band is not None and str(given).strip() != band:
+        report.add(number, rule.band_field, "age-band-mismatch",
+                   f"年龄段与身份证号的出生日期不符，截至{on.year}年{on.month}月{on.day}日应为“{band}”。请改正，"
+                   "或删除这一列由程序按身份证号计算。")
+    return band
 
 
 def _check_amounts(report: _Report, spec: ProgramSpec, policy: Policy, on: dt.date, rows: list[CheckedRow],

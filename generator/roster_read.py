@@ -188,8 +188,9 @@ def read_roster(path: Path, spec: ProgramSpec, sheet: str | None = None) -> tupl
                                      "是同一项内容，请删掉其中一列。", top + 1, column.header))
         seen.setdefault(column.field, column)
     missing = []
+    derived = spec.age_rule.band_field if spec.age_rule else None  # filled in from the ID's birth date
     for f in (*spec.fields, *spec.import_only_fields):
-        if f.name not in seen and f.default is None:
+        if f.name not in seen and f.default is None and f.name != derived:
             missing.append(f.name)
             problems.append(_problem(where, "missing-column", f"表格中没有“{f.label}”这一列。"
                                      f"可用的列名：{'、'.join(f.headers)}。请补上这一列后再导入。", top + 1, f.label))

@@ -247,3 +247,49 @@ def test_an_orphan_roster_is_never_imported(project, tmp_path):
                          "--approved-on", "2026-11-30", cwd=project)
     assert done.returncode == 1 and "aggregate-only" in done.stderr and "测试甲乙" not in done.stderr + done.stdout
     assert not any("orphan" in p.read_text(encoding="utf-8") for p in (project / "data/notices").glob("2026-11-30*"))
+
+
+# -- 高龄补贴 on import: the age band comes from the ID's birth date; the birth date is never written ---------
+
+from test_import import clerk  # noqa: E402,F401 - a fixture: the project, a key file, rosters outside it
+
+
+def _elderly_csv(path: Path, rows: list[tuple[str, str, str, str | None]]) -> Path:
+    header = "组,姓名,身份证号,月补贴金额（元）" + (",年龄段" if rows[0][4] is not None else "")
+    lines = [header] + [",".join(v for v in row if v is not None) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _import_elderly(clerk, roster: Path):
+    return run_generator("import", str(roster), "--program", "old_age_allowance", "--division", "990100201203",
+                         "--kind", "publicity", "--start", "2026-12-01", "--document-number", "西政民公〔2026〕40号",
+                         "--key-file", str(clerk["key"]), cwd=clerk["project"])
+
+
+def test_old_age_import_derives_the_band_and_never_writes_the_birth_date(clerk):
+    from conftest import fake_id
+
+    roster = _elderly_csv(clerk["dir"] / "高龄.csv", [("一组", "测试甲", fake_id(1, "19400101"), "50", None),
+                                                      ("二组", "测试乙", fake_id(2, "19310601"), "100", None)])
+    done = _import_elderly(clerk, roster)
+    assert done.returncode == 0, done.stderr
+    text = (clerk["project"] / "data/notices/2026-12-01-990100201203-gs.yaml").read_text(encoding="utf-8")
+    import yaml
+
+    rows = yaml.safe_load(text)["roster"]
+    assert [r["age_band"] for r in rows] == ["80—89周岁", "90—99周岁"]
+    assert "1940" not in text and "1931" not in text and "测试甲" not in text
+
+
+def test_old_age_import_checks_the_band_and_the_age_against_the_id(clerk):
+    from conftest import fake_id
+
+    roster = _elderly_csv(clerk["dir"] / "高龄.csv", [("一组", "测试甲", fake_id(1, "19400101"), "50", "90—99周岁"),
+                                                      ("二组", "测试乙", fake_id(2, "19600101"), "50", "80—89周岁")])
+    done = _import_elderly(clerk, roster)
+    assert done.returncode == 1
+    assert "第2行" in done.stderr and "[age-band-mismatch]" in done.stderr and "应为“80—89周岁”" in done.stderr
+    assert "第3行" in done.stderr and "[age-out-of-range]" in done.stderr and "80—99周岁" in done.stderr
+    assert "1960" not in done.stderr and "测试乙" not in done.stderr
+    assert not (clerk["project"] / "data/notices/2026-12-01-990100201203-gs.yaml").exists()
