@@ -38,7 +38,23 @@ DATA_FILE_SUFFIXES = frozenset({
 })
 # The one compressed file a site legitimately holds (MkDocs writes it); any other .gz is an archive.
 ALLOWED_GZ = ("sitemap.xml.gz",)
-NAME_HEADERS = ("姓名", "户主姓名")
+def _name_headers() -> tuple[frozenset[str], dict[str, tuple[str, str]]]:
+    """Roster columns that hold names, by header, from the program specs: always masked, or masked
+    where another column of the row has a value (a 双公示 party that is a natural person)."""
+    from .programs import all_programs
+
+    always, conditional = {"姓名", "户主姓名"}, {}
+    for spec in all_programs().values():
+        labels = {f.name: f.label for f in spec.fields}
+        for f in spec.fields:
+            if f.type == "name" or (f.mask == "name" and not f.mask_when):
+                always.add(f.label)
+            elif f.mask == "name":
+                conditional[f.label] = (labels[f.mask_when[0]], f.mask_when[1])
+    return frozenset(always), conditional
+
+
+NAME_HEADERS, CONDITIONAL_NAME_HEADERS = _name_headers()
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TAG = re.compile(r"<[^>]*>")
 # The raw search's second form: every space, dash and zero-width space deleted (one regex with a plain
@@ -154,13 +170,19 @@ def _roster_name_findings(text: str, shown: str) -> list[Finding]:
     findings = []
     for table in _ROSTER_TABLE.finditer(text):
         headers = [html.unescape(_TAG.sub("", h)).strip() for h in _HEADER_CELL.findall(table.group(1))]
-        column = next((i for i, h in enumerate(headers) if h in NAME_HEADERS), None)
-        if column is None:
+        # (name column, condition column or None, condition value)
+        checks = [(i, None, None) for i, h in enumerate(headers) if h in NAME_HEADERS]
+        checks += [(i, headers.index(CONDITIONAL_NAME_HEADERS[h][0]), CONDITIONAL_NAME_HEADERS[h][1])
+                   for i, h in enumerate(headers) if h in CONDITIONAL_NAME_HEADERS
+                   and CONDITIONAL_NAME_HEADERS[h][0] in headers]
+        if not checks:
             continue
         for row in _ROW.finditer(table.group(1)):
-            cells = _DATA_CELL.findall(row.group(1))
-            if len(cells) > column:
-                cell = html.unescape(_TAG.sub("", cells[column])).strip()
+            cells = [html.unescape(_TAG.sub("", c)).strip() for c in _DATA_CELL.findall(row.group(1))]
+            for column, when, value in checks:
+                if len(cells) <= column or (when is not None and (len(cells) <= when or cells[when] != value)):
+                    continue
+                cell = cells[column]
                 if MASK_CHAR not in cell:
                     line = text.count("\n", 0, table.start(1) + row.start()) + 1
                     findings.append(Finding(shown, line, "unmasked-name", mask_name(cell) if cell else "（空）",

@@ -208,8 +208,8 @@ def _audit(args: argparse.Namespace) -> int:
     if data_mode and dataset is not None:
         # data/ itself: rosters may hold keys, but never an unmasked name or a raw number.
         findings += [Finding(p.file, p.line, "unmasked-name" if p.slug == "name-not-masked" else "data-file",
-                             p.file, note=p.message) for p in (privacy_problems(
-                                 [r for n in dataset.notices for r in n.roster]))]
+                             p.file, note=p.message) for n in dataset.notices
+                     for p in privacy_problems(n.roster, all_programs().get(n.program))]
     if args.format == "json":
         print(as_json(findings, str(args.path)))
     else:

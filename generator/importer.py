@@ -126,7 +126,10 @@ def _issuer(req: ImportRequest, spec: ProgramSpec, dataset: Dataset) -> str:
     if req.issuer:
         return req.issuer
     village = dataset.divisions.village(req.division)
-    if req.kind is NoticeKind.RESULT and not req.post_hoc_reason or village is None:
+    # Where approval is delegated to townships (临时救助 within their limit), the township approves by
+    # default, so its limit is checked; the county gives --issuer for what it approves itself.
+    delegated = spec.amount_rule is not None and spec.amount_rule.issued_by == "town"
+    if req.kind is NoticeKind.RESULT and not req.post_hoc_reason and not delegated or village is None:
         return dataset.site.issuer  # the county approves
     return dataset.divisions.town(village.town_code).issuer  # the township reviews and posts
 

@@ -50,52 +50,98 @@ def format_money(value) -> str:
 
 
 SMALL = "<{threshold}"  # a count under the threshold
-HIDDEN = "*"  # a count hidden because a total would give a small count away (secondary suppression)
+HIDDEN = "*"  # a count hidden because a total would give a small count away (secondary suppression): at least 3
+WITHHELD = "—"  # a total not published at all, where hiding further counts cannot protect a small one
 
 
-def suppress_small_counts(counts: list[list[int]], threshold: int) -> tuple[list[list[str]], list[str], list[str], str]:
-    """Hide small counts in a table with row totals and column totals.
+def suppress_small_counts(counts: list[list[int]], threshold: int) -> tuple[list[list[str]], list[str], str]:
+    """Hide small counts in a table of counts per village, with column totals and (with several columns)
+    a grand total, so that none can be worked out. Villages get no total of their own: a village's total
+    beside a "<3" would give it away at once, and hiding it costs a cell per village.
 
-    Returns the cells, the row totals, the column totals and the grand total, as text. A count with
-    0 < count < threshold shows as "<3" (zero is shown: it points at no one). Then, while some row or
-    column (its cells and its total) has exactly one hidden value, which the others would give away by
-    subtraction, the smallest other value in that line is hidden too ("*"), preferring non-zero cells
-    over totals. Deterministic: ties go to the first position.
+    Returns the cells, the column totals and the grand total, as text. A count with 0 < count < threshold
+    shows as "<3" (zero is shown: it points at no one). A reader knows that a "<3" is 1 or 2, that a "*"
+    is at least 3 (the only counts ever hidden as "*"), that counts are whole and never negative, and
+    every total shown. While some "<3" is pinned to a single value by all of that together (`_pinned`,
+    exact: see there), one more count of at least 3 in its column is hidden ("*"), the smallest first, or
+    else a column total; where there is none, a total is withheld ("—", any value). Deterministic.
     """
     n = len(counts)
     m = len(counts[0]) if counts else 0
-    # The full grid: cells, then the row total in column m, the column totals in row n, the grand total at (n, m).
-    grid = [list(r) + [sum(r)] for r in counts]
+    grid = [list(r) for r in counts]
     grid.append([sum(counts[i][j] for i in range(n)) for j in range(m)] + [sum(sum(r) for r in counts)])
-    hidden: dict[tuple[int, int], str] = {}
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if 0 < grid[i][j] < threshold:
-                hidden[(i, j)] = SMALL.format(threshold=threshold)
-    # Each equation: a line of cells and its total. With one column the row total repeats the cell and
-    # is not shown, so rows are equations only when there are several columns.
-    lines = [[(i, j) for j in range(m + 1)] for i in range(n + 1)] if m > 1 else []
-    lines += [[(i, j) for i in range(n + 1)] for j in range(m + 1 if m > 1 else m)]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(1 for c in line if c in hidden) != 1:
-                continue
-            candidates = [c for c in line if c not in hidden]
-            if not candidates:
-                continue
-            def cost(c: tuple[int, int]) -> tuple:
-                is_total = c[0] == n or c[1] == m
-                return (is_total, grid[c[0]][c[1]] == 0, grid[c[0]][c[1]], c)
-            hidden[min(candidates, key=cost)] = HIDDEN
-            changed = True
+    # The equations: each column sums to its total (row n); with several columns, the totals to the grand total.
+    lines = [[(i, j) for i in range(n + 1)] for j in range(m)]
+    if m > 1:
+        lines.append([(n, j) for j in range(m + 1)])
+    positions = [(i, j) for i in range(n) for j in range(m)] + [(n, j) for j in range(m + (m > 1))]
+    value = {p: grid[p[0]][p[1]] for p in positions}
+    hidden: dict[tuple[int, int], str] = {p: SMALL.format(threshold=threshold)
+                                          for p in positions if 0 < value[p] < threshold}
+    # Hiding more only widens what a reader can believe, so a "<3" found free stays free: each is
+    # checked until it is, and only the one just pinned is checked again after each step.
+    free: set[tuple[int, int]] = set()
+    while (pinned := _pinned(value, lines, hidden, threshold, free)) is not None:
+        own = [p for line in lines if pinned in line for p in line]
+        candidates = [p for p in own if p not in hidden and value[p] >= threshold]
+        if candidates:
+            hidden[min(candidates, key=lambda p: (p[0] == n, value[p], p))] = HIDDEN
+            continue
+        # Only zeros and hidden counts left on its lines (1 + 1 = "<3"): withhold a total instead.
+        totals = [p for p in own + positions if p[0] == n and hidden.get(p) != WITHHELD]
+        if not totals:
+            break  # unreachable: without totals there is no equation, so nothing is pinned
+        hidden[totals[0]] = WITHHELD
 
-    def text(i: int, j: int) -> str:
-        return hidden.get((i, j), str(grid[i][j]))
+    def text(p: tuple[int, int]) -> str:
+        return hidden.get(p, str(value[p]))
 
-    cells = [[text(i, j) for j in range(m)] for i in range(n)]
-    return cells, [text(i, m) for i in range(n)], [text(n, j) for j in range(m)], text(n, m)
+    cells = [[text((i, j)) for j in range(m)] for i in range(n)]
+    column_totals = [text((n, j)) for j in range(m)]
+    return cells, column_totals, text((n, m)) if m > 1 else column_totals[0]
+
+
+def _pinned(value: dict[tuple[int, int], int], lines: list[list[tuple[int, int]]], hidden: dict[tuple[int, int], str],
+            threshold: int, free: set[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first "<3" not in `free` whose value the shown numbers determine, or None; those found to take
+    two values or more are added to `free`.
+
+    Each hidden count is a variable: a "<3" in [1, threshold-1], a "*" at least `threshold`, a "—" any
+    whole number. Each line (its counts and its total, the last position) is an equation. The least and
+    the greatest value a "<3" can take are two linear programs; each count is in one column equation and
+    each column total also in the totals row's, so the matrix is the incidence matrix of a bipartite
+    graph, totally unimodular: the optima are whole numbers and the programs are exact for whole counts."""
+    from scipy.optimize import linprog
+
+    unknown = sorted(hidden)
+    if not unknown or all(hidden[p] in (HIDDEN, WITHHELD) or p in free for p in unknown):
+        return None
+    index = {p: k for k, p in enumerate(unknown)}
+    rows, rhs = [], []
+    for line in lines:
+        coeffs = [0.0] * len(unknown)
+        constant = 0
+        for p, sign in [(q, 1) for q in line[:-1]] + [(line[-1], -1)]:
+            if p in index:
+                coeffs[index[p]] += sign
+            else:
+                constant += sign * value[p]
+        if any(coeffs):
+            rows.append(coeffs)
+            rhs.append(-constant)
+    bounds = [(0, None) if hidden[p] == WITHHELD else (threshold, None) if hidden[p] == HIDDEN else (1, threshold - 1)
+              for p in unknown]
+    for k, p in enumerate(unknown):
+        if hidden[p] in (HIDDEN, WITHHELD) or p in free:
+            continue
+        objective = [0.0] * len(unknown)
+        objective[k] = 1.0
+        low = linprog(objective, A_eq=rows or None, b_eq=rhs or None, bounds=bounds, method="highs")
+        high = linprog([-c for c in objective], A_eq=rows or None, b_eq=rhs or None, bounds=bounds, method="highs")
+        if low.status != 0 or high.status != 0 or round(-high.fun) - round(low.fun) < 1:
+            return p
+        free.add(p)
+    return None
 
 
 @dataclass(frozen=True)
@@ -113,15 +159,11 @@ def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter) -> tuple[li
     """An aggregate notice's counts with small ones suppressed; the totals row as a dict."""
     fields = [f.name for f in spec.count_fields]
     grid = [[int(row[f]) for f in fields] for row in rows]
-    cells, row_totals, column_totals, grand = suppress_small_counts(grid, spec.aggregate.threshold)
-    several = len(fields) > 1  # with one count column a row's total repeats its cell: not shown
-    if not several:
-        row_totals, grand = [], column_totals[0]
-    out = []
-    for i, (row, texts) in enumerate(zip(rows, cells)):
-        out.append({**row, **dict(zip(fields, texts)), **({ROW_TOTAL: row_totals[i]} if several else {})})
-    for value in [t for r in cells for t in r] + row_totals + column_totals + ([grand] if several else []):
-        if value == HIDDEN:
+    cells, column_totals, grand = suppress_small_counts(grid, spec.aggregate.threshold)
+    out = [{**row, **dict(zip(fields, texts))} for row, texts in zip(rows, cells)]
+    several = len(fields) > 1
+    for value in [t for r in cells for t in r] + column_totals + ([grand] if several else []):
+        if value in (HIDDEN, WITHHELD):
             counts[(spec.code, "count", "suppress_secondary")] += 1
         elif value.startswith("<"):
             counts[(spec.code, "count", "suppress_small")] += 1

@@ -39,7 +39,7 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
             return [_row_problem(
                 row, "name-not-masked",
                 f"姓名没有脱敏。data/ 中只能保存脱敏后的姓名，应写成“{expected}”（保留姓氏，名字用“*”代替）。"
-                f"依据：{sources.DIBAO_RESULT.cite()}、{sources.PERSONAL_INFO.cite()}。", f.name)]
+                f"依据：{sources.PERSONAL_INFO.cite()}。", f.name)]
     if f.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return [_row_problem(row, "not-a-whole-number", f"“{f.label}”应为整数。", f.name)]
@@ -118,14 +118,19 @@ def amount_problem(amount: Decimal, size: int, standard: Standard, rule: AmountR
     return f"每月金额 {amount} 元超过上限 {ceiling} 元（{basis}）。请核对金额或人数。依据：{rule.source.cite()}。"
 
 
-def privacy_problems(rows: list[RosterRow] | tuple[RosterRow, ...]) -> list[Problem]:
+def privacy_problems(rows: list[RosterRow] | tuple[RosterRow, ...], spec: ProgramSpec | None = None) -> list[Problem]:
     """What must be reported about any roster, even one whose notice is otherwise unusable:
-    an unmasked name, or an ID or mobile number in any value."""
+    an unmasked name (in `spec`'s name columns, or in `name` without a spec), or an ID or mobile number
+    in any value."""
+    names = {"name": None} if spec is None else {f.name: f.mask_when for f in spec.fields
+                                                 if f.type == "name" or f.mask == "name"}
     problems = []
     for row in rows:
         for key, value in row.fields.items():
-            if key == "name" and isinstance(value, str) and value and not is_masked_name(value):
-                problems.append(_row_problem(row, "name-not-masked", f"姓名没有脱敏，应写成“{mask_name(value)}”。", "name"))
+            when = names.get(key) if key in names else False
+            if when is not False and (when is None or row.fields.get(when[0]) == when[1]) \
+                    and isinstance(value, str) and value and not is_masked_name(value):
+                problems.append(_row_problem(row, "name-not-masked", f"姓名没有脱敏，应写成“{mask_name(value)}”。", str(key)))
             elif isinstance(value, str) and any(find_personal_data(value)):
                 problems.append(_row_problem(row, "personal-data-in-field", "含有身份证号或手机号，不得公开，请删除。",
                                              str(key)))

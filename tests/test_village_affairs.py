@@ -99,8 +99,9 @@ def test_each_village_page_lists_what_it_published_per_category():
     assert "- 暂无。" in catalog.split("### 村规民约")[1]
     # Listed in the catalog, not again among the village's other results.
     assert "财务收支公开" not in taoyuan.split("## 已公布")[1].split("## 往期公示")[0]
-    # A division that published no village affairs has no catalog.
-    assert "村（居）务公开目录" not in pages["villages/990100001001.md"]
+    # A division that published no village affairs still has its catalog, every category empty.
+    assert "村（居）务公开目录" in pages["villages/990100001001.md"]  # every village has one, empty or not
+    assert pages["villages/990100001001.md"].count("- 暂无。") == 4
     # The home page's latest results stay the social-assistance results.
     assert "财务收支公开" not in pages["index.md"]
 
