@@ -325,7 +325,9 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     for row in r.items(raw, "roster", "名册行", required=False):
         key = row.get("person_key")
         fields = {k: v for k, v in row.items() if k != "person_key"}
-        rows.append(RosterRow(str(key).strip() if isinstance(key, str) else "", fields, Provenance(r.rel, row.line)))
+        lines = {str(k): row.line_of(k) for k in row} if isinstance(row, LineDict) else {}
+        rows.append(RosterRow(str(key).strip() if isinstance(key, str) else "", fields, Provenance(r.rel, row.line),
+                              {k: v for k, v in lines.items() if v != row.line}))
     objections = _objections(r, raw, rows)
     summary = raw.get("summary")
     if summary not in (None, "") and not isinstance(summary, LineDict):

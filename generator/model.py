@@ -117,7 +117,11 @@ class Provenance:
 class RosterRow:
     person_key: str  # never rendered; links a 公示 to its 公布
     fields: dict[str, Any]  # every other field as written in data/
-    where: Provenance
+    where: Provenance  # the row's first line
+    field_lines: dict[str, int] = field(default_factory=dict)  # a row written over several lines: each field's
+
+    def line_of(self, name: str | None) -> int | None:
+        return self.field_lines.get(name, self.where.line) if name else self.where.line
 
 
 class ObjectionOutcome(enum.Enum):

@@ -23,7 +23,7 @@ MONEY_LIMIT = Decimal("100000000")  # no monthly amount reaches 100 million yuan
 
 
 def _row_problem(row: RosterRow, slug: str, message: str, column: str | None) -> Problem:
-    return Problem(slug, message, row.where.file, row.where.line, column)
+    return Problem(slug, message, row.where.file, row.line_of(column), column)
 
 
 def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:

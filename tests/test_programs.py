@@ -372,3 +372,11 @@ def test_a_temporary_aid_result_imported_without_issuer_is_a_townships_and_meets
     assert done.returncode == 1 and "超过乡镇（街道）审批权限" in done.stderr, done.stderr
     done = run_generator(*result, "--issuer", "示范县民政局", cwd=clerk["project"])
     assert done.returncode == 0, done.stderr
+
+
+def test_a_problem_in_a_row_written_over_several_lines_names_the_fields_own_line(project):
+    edit_notice(project, set_row("dispersed", -1, index=1), ORPHANS)
+    lines = (project / ORPHANS).read_text(encoding="utf-8").splitlines()
+    expected = [n for n, line in enumerate(lines, 1) if line.strip() == "dispersed: -1"]
+    [problem] = [p for p in problems_of(project) if p.slug == "not-a-count"]
+    assert [problem.line] == expected
