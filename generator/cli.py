@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="原始名册（在本机核对）：查找其中每个姓名、身份证号、电话、住址是否出现在输出中")
     a.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     a.add_argument("--report", type=Path, help="把脱敏审计报告（Markdown）写到这个文件，例如 CI 的任务摘要")
+    d = commands.add_parser("demo", help="生成一个虚构的合成县数据目录（用于性能测试和演示）")
+    d.add_argument("--villages", type=int, default=204, help="村（社区）数（默认 204）")
+    d.add_argument("--months", type=int, default=12, help="月数，截至2026年12月（默认 12）")
+    d.add_argument("--seed", type=int, default=0, help="随机种子：同样的参数生成同样的数据（默认 0）")
+    d.add_argument("--out", type=Path, required=True, help="输出的数据目录（不能已有公告）")
     return parser
 
 
@@ -219,10 +224,26 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failed(findings) else EXIT_OK
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo
+
+    if args.villages < 1 or args.months < 1:
+        _say("--villages 和 --months 至少为 1。")
+        return EXIT_USAGE
+    try:
+        stats = write_demo(args.out, args.villages, args.months, args.seed)
+    except FileExistsError:
+        _say(f"{args.out}/notices 中已有公告文件。请换一个空目录。")
+        return EXIT_USAGE
+    _say(f"完成：合成县 {stats.towns} 个乡镇、{stats.villages} 个村（社区），{stats.notices} 条公告、"
+         f"{stats.rows} 行名单，写入 {args.out}/。数据全部虚构。")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "import": _import, "keygen": _keygen, "audit": _audit}[args.command](args)
+        return {"build": _build, "import": _import, "keygen": _keygen, "audit": _audit, "demo": _demo}[args.command](args)
     except KeyboardInterrupt:
         _say("已中断。原有网站没有改动。")
         return EXIT_PROBLEMS
