@@ -23,6 +23,7 @@ from .audit import audit, failed, summary
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
+from .notice_pages import Cache
 from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
 from .publicity import decide, manifest
@@ -56,7 +57,9 @@ def _stop_on_errors(stage: str, problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.WARNING]
 
 
-def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda _: None) -> BuildResult:
+def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda _: None,
+          pdfs: bool | None = None) -> BuildResult:
+    """`pdfs`: None makes PDF copies where the machine has a Chinese font; False never (benchmarks)."""
     programs = all_programs()
 
     progress("读取数据")
@@ -77,18 +80,24 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     public, mask_record = mask(dataset.notices, programs)
 
     progress("生成页面")
-    pdfs = has_chinese_font()  # the machine, read here at the edge: without a Chinese font no PDFs
-    if not pdfs:
+    font = has_chinese_font()  # the machine, read here at the edge: without a Chinese font no PDFs
+    if pdfs is None:
+        pdfs = font
+    elif not font:
+        pdfs = False
+    if not font:
         warnings.append(Problem("no-chinese-font", "本机没有中文字体，本次不生成 PDF 打印版。" + FONT_HINT, "PDF",
                                 severity=Severity.WARNING))
-    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs)
+    cache = Cache(cache_dir(paths.out))
+    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs, cache)
 
     progress("生成网站")
     paths.out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
     try:
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
-                                        search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None)
+                                        search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
+                                        cache)
         _stop_on_errors("site", problems)
         write_manifest(site_dir, manifest(dataset.notices, decisions, today))
 
@@ -101,12 +110,18 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
 
         progress("发布")
         swap_into_place(site_dir, paths.out)
+        cache.prune()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(decisions, mask_record, warnings, len(rendered.pages))
+    return BuildResult(decisions, mask_record, warnings, len(rendered.pages) + len(rendered.notices))
 
 
 MANIFEST_FILE = "manifest.json"
+
+
+def cache_dir(out: Path) -> Path:
+    """Where a site's build cache lives: next to it, never inside it (site → .site.cache)."""
+    return out.parent / f".{out.name}.cache"
 
 
 def read_manifest(site: Path) -> dict | None:

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import posixpath
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -20,24 +20,14 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
+from .notice_pages import NOTICE_TEMPLATE, Cache, NoticePage, notice_url, qr_svg, render_notice_pages  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
-from .publicity import cn_date, period_text
+from .publicity import cn_date
 from .report import BuildFailed, Problem
 
 LATEST_RESULTS_ON_HOME = 10
 FEED_ENTRIES = 50
-
-
-def notice_url(base_url: str, notice_id: str) -> str:
-    return f"{base_url.rstrip('/')}/notices/{notice_id}/"
-
-
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code of the page's address, for the printed bulletin-board copy (segno)."""
-    import segno
-
-    return segno.make(url, error="m").svg_inline(scale=3, dark="#000", light="#fff", title="扫码查看网上公示")
 
 
 def search_words(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[str]:
@@ -81,6 +71,7 @@ class NoticeView:
 class Rendered:
     pages: dict[str, str]  # docs-relative path -> Markdown
     nav: list
+    notices: dict[str, NoticePage] = field(default_factory=dict)  # notice id -> page content (HTML)
 
 
 def notice_title(notice: PublicNotice, spec: ProgramSpec, place: str) -> str:
@@ -155,7 +146,7 @@ def _views(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
 def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, Decision],
            programs: dict[str, ProgramSpec], templates_dir: Path, content_dir: Path, today: dt.date,
-           pdfs: bool = True) -> Rendered:
+           pdfs: bool = True, cache: Cache | None = None) -> Rendered:
     env = _environment(templates_dir)
     views = _views(dataset, public, decisions, programs)
     by_village: dict[str, list[NoticeView]] = defaultdict(list)
@@ -183,18 +174,20 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         for village in town.villages:
             page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
                  views=by_village.get(village.code, []))
-    for v in views:
-        url = notice_url(dataset.site.base_url, v.notice.id)
-        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision, url=url,
-             qr_svg=markupsafe.Markup(qr_svg(url)),
-             period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
+    notices: dict[str, NoticePage] = {}
+    with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):
+        # HTML, not Markdown, on every core, cached: see notice_pages.py.
+        notices, found = render_notice_pages(env, views, common, dataset.site.base_url, today, pdfs, templates_dir,
+                                             cache or Cache(None))
+        for problem in found:
+            mistakes._add(problem)
     with mistakes.at("templates/feed.xml.j2"):
         pages["feed.xml"] = env.get_template("feed.xml.j2").render(
             views=views[:FEED_ENTRIES], notice_url=notice_url, **common)
 
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
     mistakes.raise_if_any()
-    return Rendered(pages, _nav(dataset, explainers, pages))
+    return Rendered(pages, _nav(dataset, explainers, pages), notices)
 
 
 class _TemplateProblems:
@@ -267,9 +260,18 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
     return explainers
 
 
+# Every page carries the whole nav: with a county's 200 villages in it each of 15,000 notice pages would
+# grow by ~70 KB. Above this many villages the nav lists towns, and town pages list their villages.
+NAV_VILLAGES_MAX = 60
+
+
 def _nav(dataset: Dataset, explainers: list[tuple[str, str]], pages: dict[str, str]) -> list:
     towns = []
+    with_villages = sum(len(t.villages) for t in dataset.divisions.towns) <= NAV_VILLAGES_MAX
     for town in dataset.divisions.towns:
+        if not with_villages:
+            towns.append({town.name: f"towns/{town.code}/index.md"})
+            continue
         children = [f"towns/{town.code}/index.md"] + [{v.name: f"villages/{v.code}.md"} for v in town.villages]
         towns.append({town.name: children})
     nav = [{"首页": "index.md"}, {"各乡镇、村（社区）": towns}]
