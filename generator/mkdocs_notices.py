@@ -26,7 +26,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_build_date
 
-from .notice_pages import NoticePage
+from .notice_pages import NoticePage, fill_blocks
 
 SHELL_ID = "x0notice0shell0x"
 TITLE = "X0NOTICE0TITLE0X"
@@ -63,9 +63,10 @@ class ShellError(Exception):
 
 
 class NoticePagesPlugin(BasePlugin):
-    def __init__(self, notices: dict[str, NoticePage]):
+    def __init__(self, notices: dict[str, NoticePage], blocks: dict[str, str] | None = None):
         super().__init__()
         self.notices = notices
+        self.blocks = blocks or {}
         self.nav = None
         self.env = None
         self.files: Files | None = None
@@ -106,6 +107,10 @@ class NoticePagesPlugin(BasePlugin):
                        for i in sorted(self.notices)]
             context["pages"] = list(context["pages"]) + entries
         return context
+
+    def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:
+        # Notice lists: HTML that neither Python-Markdown nor the search plugin needs to read.
+        return fill_blocks(output, self.blocks)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.notices:

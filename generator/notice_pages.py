@@ -20,6 +20,7 @@ import hashlib
 import multiprocessing
 import os
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from .publicity import period_text
 from .report import Problem
 
 NOTICE_TEMPLATE = "notice.html.j2"
+NOTICE_LIST_TEMPLATE = "_notice_list.html.j2"
+_BLOCK = re.compile(r"<!-- gongshi-notice-list [0-9]+ -->")
 WORKER_MIN_NOTICES = 400  # below this, forking costs more than it saves
 PDF_RECENT_DAYS = 7  # see wants_pdf
 
@@ -43,6 +46,13 @@ class NoticePage:
     pdf: bool  # whether a PDF copy is made and linked (wants_pdf)
     issuer: str = ""  # for the search index, with the title (never the roster)
     document_number: str = ""
+
+
+def fill_blocks(text: str, blocks: dict[str, str]) -> str:
+    """Put the notice lists (rendered HTML) where the pages hold their placeholders."""
+    if "<!-- gongshi-notice-list " not in text:
+        return text
+    return _BLOCK.sub(lambda m: blocks[m.group(0)], text)
 
 
 def notice_url(base_url: str, notice_id: str) -> str:

@@ -20,7 +20,7 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
-from .notice_pages import NOTICE_TEMPLATE, Cache, NoticePage, notice_url, qr_svg, render_notice_pages  # noqa: F401 (re-exported)
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, fill_blocks, NoticePage, notice_url, page_url, qr_svg, render_notice_pages  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date
@@ -72,6 +72,11 @@ class Rendered:
     pages: dict[str, str]  # docs-relative path -> Markdown
     nav: list
     notices: dict[str, NoticePage] = field(default_factory=dict)  # notice id -> page content (HTML)
+    blocks: dict[str, str] = field(default_factory=dict)  # placeholder in a page -> HTML put in after MkDocs
+
+    def with_blocks(self, text: str) -> str:
+        """A page's text with its placeholders replaced, as the published page shows it."""
+        return fill_blocks(text, self.blocks)
 
 
 def notice_title(notice: PublicNotice, spec: ProgramSpec, place: str) -> str:
@@ -159,15 +164,32 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
     mistakes = _TemplateProblems()
 
+    blocks: dict[str, str] = {}
+    list_template = env.get_template(NOTICE_LIST_TEMPLATE)
+
     def page(path: str, template: str, **context) -> None:
+        href = _url_linker(path)
+
+        def notice_list(items: list, empty: str) -> str:
+            """A placeholder for the HTML list, which mkdocs_notices puts in after MkDocs has run."""
+            if not items:
+                return empty
+            marker = f"<!-- gongshi-notice-list {len(blocks) + 1} -->"
+            blocks[marker] = list_template.render(items=items, href=href, **common)
+            return markupsafe.Markup(marker)
+
         with mistakes.at(f"templates/{template}"):
-            pages[path] = env.get_template(template).render(link=_linker(path), **common, **context)
+            pages[path] = env.get_template(template).render(link=_linker(path), href=href, notice_list=notice_list,
+                                                            **common, **context)
 
     in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
     results = [v for v in views if v.status is PublicityStatus.PUBLISHED]
     page("index.md", "home.md.j2", in_publicity=in_publicity, results=results[:LATEST_RESULTS_ON_HOME],
          county_wide=[v for v in views if v.village is None][:LATEST_RESULTS_ON_HOME])
-    page("archive.md", "archive.md.j2", months=_by_month(views))
+    months = _by_month(views)
+    page("archive.md", "archive.md.j2", months=months)
+    for month in months:  # a month a page: a county's year in one page would be megabytes on a phone
+        page(month.path, "archive_month.md.j2", month=month)
     for town in dataset.divisions.towns:
         town_views = [v for v in views if v.town and v.town.code == town.code]
         page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=by_village)
@@ -187,7 +209,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
     mistakes.raise_if_any()
-    return Rendered(pages, _nav(dataset, explainers, pages), notices)
+    return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks)
 
 
 class _TemplateProblems:
@@ -228,11 +250,32 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def _by_month(views: list[NoticeView]) -> list[tuple[str, list[NoticeView]]]:
-    months: dict[str, list[NoticeView]] = defaultdict(list)
+@dataclass(frozen=True)
+class Month:
+    label: str  # 2026年11月
+    path: str  # archive/2026-11.md
+    views: list
+
+
+def _url_linker(from_page: str):
+    """A function giving the URL, relative to `from_page`'s own URL, of another docs page: for links in
+    HTML, which MkDocs does not rewrite (towns/x/index.md is at towns/x/, villages/y.md at villages/y/)."""
+    base = page_url(from_page) or "."
+
+    def href(to_page: str) -> str:
+        target = page_url(to_page) or "."
+        rel = posixpath.relpath(target, base)
+        return rel + "/" if target.endswith("/") or target == "." else rel
+
+    return href
+
+
+def _by_month(views: list[NoticeView]) -> list[Month]:
+    months: dict[tuple[int, int], list[NoticeView]] = defaultdict(list)
     for v in views:
-        months[f"{v.notice.start.year}年{v.notice.start.month}月"].append(v)
-    return list(months.items())  # views are newest first, so months are too
+        months[(v.notice.start.year, v.notice.start.month)].append(v)
+    # views are newest first, so months are too
+    return [Month(f"{y}年{m}月", f"archive/{y}-{m:02d}.md", vs) for (y, m), vs in months.items()]
 
 
 def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset, programs: dict[str, ProgramSpec],

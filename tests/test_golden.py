@@ -32,7 +32,8 @@ def render_demo() -> dict[str, str]:
     rendered = render(dataset, public, decisions, programs, REPO / "templates", REPO / "content",
                       dt.date.fromisoformat(DEMO_TODAY))
     # Notice pages are HTML put into the theme's page (generator/notice_pages.py), not Markdown.
-    return {**rendered.pages, **{f"notices/{i}.html": page.html for i, page in rendered.notices.items()}}
+    return {**{rel: rendered.with_blocks(text) for rel, text in rendered.pages.items()},
+            **{f"notices/{i}.html": page.html for i, page in rendered.notices.items()}}
 
 
 def test_demo_pages_match_golden(request):
