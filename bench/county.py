@@ -75,7 +75,7 @@ def stock_mkdocs(data: Path, work: Path, sample: int | None) -> tuple[float, int
     public, _ = mask(dataset.notices, programs)
     rendered = render(dataset, public, decisions, programs, REPO / "templates", REPO / "content", today, False)
     ids = sorted(rendered.notices)
-    chosen = ids if sample is None else ids[:: max(1, len(ids) // sample)][:sample]
+    chosen = ids if sample is None else ids[:: max(1, len(ids) // sample)][:sample] if sample else []
     docs = work / "docs"
     for rel, text in rendered.pages.items():
         if rel.endswith(".md"):

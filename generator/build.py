@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .audit import audit, failed, summary
+from .audit import audit_memo, failed, summary
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
@@ -104,13 +104,15 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         progress("审计个人信息")
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
         person_keys = frozenset(row.person_key for n in dataset.notices for row in n.roster if row.person_key)
-        findings = audit(site_dir, allowed, person_keys)
+        memo = cache.read_json("audit-memo.json")
+        findings, memo = audit_memo(site_dir, allowed, person_keys, memo)
         if failed(findings):
             raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
 
         progress("发布")
         swap_into_place(site_dir, paths.out)
         cache.prune()
+        cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return BuildResult(decisions, mask_record, warnings, len(rendered.pages) + len(rendered.notices))

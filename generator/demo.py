@@ -31,6 +31,7 @@ from .workdays import WorkCalendar
 
 COUNTY_CODE = "990100000000"  # region 99 does not exist
 COUNTY_NAME = "示范县"
+_COUNTY_NUMBERS = "一二三四五六七八九"
 LAST_MONTH = dt.date(2026, 12, 1)  # chinesecalendar covers 2026; the demo's months end here
 VILLAGES_PER_TOWN = 12
 
@@ -100,16 +101,25 @@ def _names(first: list[str], second: list[str], suffixes: tuple[str, ...], count
     return out
 
 
-def _divisions(villages: int) -> dict:
+def county_of(index: int) -> tuple[str, str]:
+    """The code and name of a synthetic province's county `index` (0: 示范县, 990100)."""
+    if index == 0:
+        return COUNTY_CODE, COUNTY_NAME
+    number = "".join(_COUNTY_NUMBERS[int(d) - 1] if d != "0" else "零" for d in str(index))
+    return f"99{index + 1:02d}00000000", f"示范{number}县"
+
+
+def _divisions(villages: int, county: int = 0) -> dict:
+    county_code, county_name = county_of(county)
     towns = []
     town_count = max(1, -(-villages // VILLAGES_PER_TOWN))
     town_names = _names(_TOWN_FIRST, _TOWN_SECOND, ("镇", "乡", "街道"), town_count)
     village_names = _names(_PLACE_FIRST, _PLACE_SECOND, ("村",), villages)
     made = 0
     for t in range(town_count):
-        code = f"990100{101 + t:03d}000"
+        code = f"{county_code[:6]}{101 + t:03d}000"
         name = town_names[t]
-        issuer = f"{COUNTY_NAME}{name}{'办事处' if name.endswith('街道') else '人民政府'}"
+        issuer = f"{county_name}{name}{'办事处' if name.endswith('街道') else '人民政府'}"
         vs = []
         for v in range(min(VILLAGES_PER_TOWN, villages - made)):
             community = v == 0  # the town seat is a 社区, the rest are 村
@@ -118,25 +128,29 @@ def _divisions(villages: int) -> dict:
             vs.append({"code": vcode, "name": vname})
             made += 1
         towns.append({"code": code, "name": name, "issuer": issuer, "villages": vs})
-    return {"county": COUNTY_NAME, "county_code": COUNTY_CODE, "towns": towns}
+    return {"county": county_name, "county_code": county_code, "towns": towns}
 
 
-SITE = {
-    "title": f"{COUNTY_NAME}社会救助公示公开（合成数据）",
-    "county": COUNTY_NAME,
-    "issuer": f"{COUNTY_NAME}民政局",
-    "base_url": "https://gongshi.example.org/",
-    "address": f"{COUNTY_NAME}人民路1号 {COUNTY_NAME}民政局社会救助股（虚构地址）",
-    "hotlines": [{"label": f"{COUNTY_NAME}民政局社会救助监督电话", "number": "0000-1234567"}],
-}
+def site_of(county: int) -> dict:
+    code, name = county_of(county)
+    return {
+        "title": f"{name}社会救助公示公开（合成数据）",
+        "county": name,
+        "issuer": f"{name}民政局",
+        "base_url": f"https://gongshi.example.org/{code[:6]}/" if county else "https://gongshi.example.org/",
+        "address": f"{name}人民路1号 {name}民政局社会救助股（虚构地址）",
+        "hotlines": [{"label": f"{name}民政局社会救助监督电话", "number": "0000-1234567"}],
+    }
 
 
 class _County:
     """Draws one county's notices; every random choice goes through `self.rng`, in a fixed order."""
 
-    def __init__(self, villages: int, months: int, seed: int):
-        self.rng = random.Random(f"gongshi-demo:{villages}:{months}:{seed}")
-        self.divisions = _divisions(villages)
+    def __init__(self, villages: int, months: int, seed: int, county: int = 0):
+        self.rng = random.Random(f"gongshi-demo:{villages}:{months}:{seed}:{county}")
+        self.code, self.name = county_of(county)
+        self.county = county
+        self.divisions = _divisions(villages, county)
         self.months = [_add_months(LAST_MONTH, -k) for k in range(months - 1, -1, -1)]
         self.calendar = WorkCalendar()
         self.programs = all_programs()
@@ -147,7 +161,7 @@ class _County:
     # -- values by field type -------------------------------------------------------------------
     def person_key(self) -> str:
         self.person_serial += 1
-        return hashlib.sha256(f"synthetic-person:{self.person_serial}".encode()).hexdigest()
+        return hashlib.sha256(f"synthetic-person:{self.county}:{self.person_serial}".encode()).hexdigest()
 
     def value(self, f: FieldSpec, spec: ProgramSpec, row: dict, serial: int):
         rng = self.rng
@@ -244,7 +258,7 @@ class _County:
         period = publicity_period(gs["publicity_start"], spec.publicity, self.calendar)
         approved = period.first_free_day + dt.timedelta(days=self.rng.randint(0, 3))
         return {"program": gs["program"], "kind": "result", "division": gs["division"],
-                "issuer": f"{COUNTY_NAME}民政局",
+                "issuer": f"{self.name}民政局",
                 "document_number": f"示民发〔{approved.year}〕{len(self.notices) + 1}号",
                 "publicity": gs_id, "approved_on": approved,
                 "published_on": approved + dt.timedelta(days=self.rng.randint(0, 3)), "roster": gs["roster"]}
@@ -263,7 +277,7 @@ class _County:
         approved = month.replace(day=self.rng.randint(13, 24))
         rule = spec.post_hoc
         self.add(self._id(approved, village, spec, "sh"), {
-            "program": spec.code, "kind": "result", "division": village["code"], "issuer": f"{COUNTY_NAME}民政局",
+            "program": spec.code, "kind": "result", "division": village["code"], "issuer": f"{self.name}民政局",
             "document_number": f"示民救〔{approved.year}〕{len(self.notices) + 1}号",
             "post_hoc_reason": rule.reasons[self.rng.randrange(len(rule.reasons))], "approved_on": approved,
             "published_on": approved + dt.timedelta(days=2),
@@ -278,7 +292,7 @@ class _County:
                 days = spec.deadline.working_days if spec.deadline else 7
                 published = self.calendar.add_workdays(decided, self.rng.randint(1, days))
                 self.add(f"{decided:%Y-%m}-county-{code.replace('_', '')[:10]}-{k + 1:02d}", {
-                    "program": code, "kind": "result", "division": COUNTY_CODE, "issuer": f"{COUNTY_NAME}民政局",
+                    "program": code, "kind": "result", "division": self.code, "issuer": f"{self.name}民政局",
                     "document_number": f"示民决〔{decided.year}〕{len(self.notices) + 1}号",
                     "approved_on": decided, "published_on": published,
                     "roster": self.roster(spec, self.rng.randint(1, 3))})
@@ -324,11 +338,12 @@ def notice_text(body: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_demo(out: Path, villages: int, months: int, seed: int = 0) -> DemoStats:
-    """Write data/ of a synthetic county into `out` (created; must not hold notices already)."""
+def write_demo(out: Path, villages: int, months: int, seed: int = 0, county_index: int = 0) -> DemoStats:
+    """Write data/ of a synthetic county into `out` (created; must not hold notices already).
+    `county_index` > 0: another county of a synthetic province (its own codes, names and people)."""
     if villages < 1 or months < 1:
         raise ValueError("villages and months must be at least 1")
-    county = _County(villages, months, seed)
+    county = _County(villages, months, seed, county_index)
     county.draw()
     notices_dir = out / "notices"
     if notices_dir.exists() and any(notices_dir.iterdir()):
@@ -337,7 +352,7 @@ def write_demo(out: Path, villages: int, months: int, seed: int = 0) -> DemoStat
     (out / "policy").mkdir(exist_ok=True)
     dump = dict(allow_unicode=True, sort_keys=False, width=200)
     (out / "site.yaml").write_text("# Synthetic county (python -m generator demo): fictional throughout.\n"
-                                   + yaml.safe_dump(SITE, **dump), encoding="utf-8")
+                                   + yaml.safe_dump(site_of(county_index), **dump), encoding="utf-8")
     (out / "divisions.yaml").write_text("# Synthetic divisions: region 99 does not exist.\n"
                                         + yaml.safe_dump(county.divisions, **dump), encoding="utf-8")
     (out / "policy" / "2021.yaml").write_text(POLICY, encoding="utf-8")
@@ -357,7 +372,7 @@ def approval_text(data: Path, publicity_id: str, seed: int = 0) -> tuple[str, st
     spec = all_programs()[gs.program]
     period = publicity_period(gs.start, spec.publicity, WorkCalendar())
     approved = period.first_free_day + dt.timedelta(days=seed % 3)
-    body = {"program": gs.program, "kind": "result", "division": gs.division_code, "issuer": f"{COUNTY_NAME}民政局",
+    body = {"program": gs.program, "kind": "result", "division": gs.division_code, "issuer": dataset.site.issuer,
             "document_number": f"示民发〔{approved.year}〕{9000 + seed}号", "publicity": gs.id,
             "approved_on": approved, "published_on": approved + dt.timedelta(days=1),
             "roster": [{"person_key": r.person_key, **r.fields} for r in gs.roster]}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import multiprocessing
 import os
 import posixpath
@@ -121,6 +122,23 @@ class Cache:
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         tmp.write_bytes(data)
         os.replace(tmp, path)
+
+    def read_json(self, name: str) -> dict:
+        if self.root is None:
+            return {}
+        try:
+            value = json.loads((self.root / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def write_json(self, name: str, value: dict) -> None:
+        if self.root is None:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{name}.{os.getpid()}"
+        tmp.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, self.root / name)
 
     def prune(self) -> None:
         """Drop the entries this build did not use (yesterday's pages), so the cache stays one build big."""
