@@ -97,7 +97,9 @@ class Cache:
 
     def __init__(self, root: Path | None):
         self.root = root
-        self.keep: dict[str, set[str]] = {}  # kind -> keys this build used (prune drops the rest)
+        self.keep: dict[str, set[str]] = {}  # kind -> file keys this build used (prune drops the rest)
+        self._maps: dict[str, dict[str, str]] = {}  # kind -> the last build's map
+        self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
 
     def path(self, kind: str, key: str) -> Path | None:
         if self.root is None:
@@ -140,10 +142,23 @@ class Cache:
         tmp.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.root / name)
 
+    # Small values (page fragments, QR codes) live in one JSON map per kind: 15,000 little files cost
+    # seconds to write and read; one map a fraction of a second. Big ones (PDFs) are files.
+    def lookup(self, kind: str, key: str) -> str | None:
+        if kind not in self._maps:
+            self._maps[kind] = self.read_json(f"{kind}.json")
+        return self._maps[kind].get(key)
+
+    def remember(self, kind: str, key: str, value: str) -> None:
+        self._used.setdefault(kind, {})[key] = value
+
     def prune(self) -> None:
-        """Drop the entries this build did not use (yesterday's pages), so the cache stays one build big."""
+        """Keep what this build used, drop the rest (yesterday's pages): the cache stays one build big.
+        Called after the new site is in place, so a failed build changes no entry a good one made."""
         if self.root is None:
             return
+        for kind, used in self._used.items():
+            self.write_json(f"{kind}.json", used)
         for kind, keep in self.keep.items():
             for path in (self.root / kind).glob("*/*"):
                 if path.name not in keep:
@@ -179,26 +194,21 @@ def _render_one(index: int) -> tuple:
     today = job["today"]
     pdf = job["pdfs"] and wants_pdf(v.status, v.notice.start, today)
     key = digest(job["templates"], v, today, job["site"], pdf, job["url_base"])
-    cached = cache.get("fragments", key)
     url = notice_url(job["url_base"], v.notice.id)
-    qr_key = digest("qr", url)
-    if cached is not None:
-        return v.notice.id, v.title, cached.decode("utf-8"), pdf, None, key, qr_key
-    qr = cache.get("qr", qr_key)
-    if qr is None:
-        qr = qr_svg(url).encode("utf-8")
-        cache.put("qr", qr_key, qr)
+    qr = cache.lookup("qr", url) or qr_svg(url)  # the address never changes: its QR code neither
+    html = cache.lookup("fragments", key)
+    if html is not None:
+        return v.notice.id, v.title, html, pdf, None, key, url, qr
     try:
         html = job["template"].render(
             link=link_from_notice, **job["common"], view=v, notice=v.notice, spec=v.spec, decision=v.decision,
-            url=url, qr_svg=markupsafe.Markup(qr.decode("utf-8")), pdf=pdf,
+            url=url, qr_svg=markupsafe.Markup(qr), pdf=pdf,
             period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
     except jinja2.UndefinedError as exc:
         return v.notice.id, v.title, "", pdf, Problem(
             "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
-            f"templates/{v.spec.body_template}"), key, qr_key
-    cache.put("fragments", key, html.encode("utf-8"))
-    return v.notice.id, v.title, html, pdf, None, key, qr_key
+            f"templates/{v.spec.body_template}"), key, url, qr
+    return v.notice.id, v.title, html, pdf, None, key, url, qr
 
 
 def _render_chunk(indices: range) -> list[tuple]:
@@ -211,6 +221,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     if not views:
         return {}, []
     template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
+    cache.lookup("fragments", ""), cache.lookup("qr", "")  # read the maps before forking: workers share them
     _JOB.update(views=views, cache=cache, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
                 site=common["site"], url_base=base_url, template=template, common=common)
     try:
@@ -226,13 +237,13 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
         _JOB.clear()
     pages, problems = {}, []
     by_id = {v.notice.id: v.notice for v in views}
-    for notice_id, title, html, pdf, problem, key, qr_key in results:
-        cache.keep.setdefault("fragments", set()).add(key)
-        cache.keep.setdefault("qr", set()).add(qr_key)
+    for notice_id, title, html, pdf, problem, key, url, qr in results:
+        cache.remember("qr", url, qr)
         if problem is not None:
             if problem.format() not in {p.format() for p in problems}:
                 problems.append(problem)
             continue
+        cache.remember("fragments", key, html)
         notice = by_id[notice_id]
         pages[notice_id] = NoticePage(notice_id, title, html, pdf, notice.issuer, notice.document_number)
     return pages, problems
