@@ -172,3 +172,14 @@ def test_a_province_builds_its_counties_in_parallel_and_one_failure_stops_only_i
     done = run_generator(*args, cwd=REPO)
     assert done.returncode == 1 and "990300" in done.stderr and "失败 1 个" in done.stderr
     assert {c: tree_bytes(sites / c) for c in counties} == before
+
+
+@pytest.mark.parametrize("notice_id", ["2026-11-25-taoyuan-gs", "2026-12-101001-dibaourban-gs", "a", "x" * 48])
+def test_our_qr_svg_is_segnos_svg(notice_id):
+    import segno
+
+    from generator.notice_pages import notice_url, qr_svg
+
+    url = notice_url("https://gongshi.example.org/", notice_id)
+    expected = segno.make(url, error="m", mask=0).svg_inline(scale=3, dark="#000", light="#fff", title="扫码查看网上公示")
+    assert qr_svg(url) == expected
