@@ -277,7 +277,10 @@ def _audit_chunk(paths: list[Path]) -> list[Finding]:
 # -- a memo for repeated builds: a file audited before, byte for byte, has the same findings ---------
 # Bump when a detector changes, so no finding is remembered from an older audit.
 AUDIT_VERSION = 1
-_HEX_RUN = re.compile(rb"[0-9a-fA-F]{64}")
+# Hex characters to "x", everything else to " ": a 64-hex run is then a plain substring search, which
+# is 20 times faster than a regex trying a run at every letter a-f of a page.
+_HEX_MAP = bytes(ord("x") if chr(b) in "0123456789abcdefABCDEF" else ord(" ") for b in range(256))
+_HEX_RUN = b"x" * 64
 
 
 def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str], memo: dict[str, list]
@@ -311,7 +314,7 @@ def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]
             continue
         rel = path.relative_to(root).as_posix()
         data = path.read_bytes()
-        if _HEX_RUN.search(data):
+        if _HEX_RUN in data.translate(_HEX_MAP):
             findings += audit_file(path, rel, allowed, keys)
             continue
         key = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00" + data).hexdigest()
