@@ -89,7 +89,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
                     if name.endswith("search"):
                         plugin.config.jieba_dict_user = str(user_dict)
             # Notice pages: HTML put into the theme's page, without Markdown (mkdocs_notices.py).
-            config.plugins["gongshi-notices"] = NoticePagesPlugin(rendered.notices, rendered.blocks)
+            config.plugins["gongshi-notices"] = NoticePagesPlugin(rendered.notices, rendered.blocks, cache)
             # Loading the search plugin imports jieba, which sets its own logger to DEBUG and
             # announces its dictionary cache on stderr; clerks need none of that.
             logging.getLogger("jieba").setLevel(logging.WARNING)
