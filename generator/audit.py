@@ -275,7 +275,7 @@ def _audit_chunk(paths: list[Path]) -> list[Finding]:
 
 
 # -- a memo for repeated builds: a file audited before, byte for byte, has the same findings ---------
-# Bump when a detector changes, so no finding is remembered from an older audit.
+# The key holds the program's code digest too (notice_pages.code_digest): a changed detector audits anew.
 AUDIT_VERSION = 1
 # Hex characters to "x", everything else to " ": a 64-hex run is then a plain substring search, which
 # is 20 times faster than a regex trying a run at every letter a-f of a page.
@@ -304,10 +304,16 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     return findings, entries
 
 
+def code_digest() -> str:
+    from .notice_pages import code_digest as digest
+
+    return digest()
+
+
 def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]]:
     root, allowed, keys, memo = _job["root"], _job["allowed"], _job["person_keys"], _job["memo"]
     findings, used = [], {}
-    prefix = f"{AUDIT_VERSION}\x00{sorted(allowed)}\x00".encode()
+    prefix = f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
     for path in paths:
         if not path.is_file():
             findings += _audit_chunk([path])

@@ -26,7 +26,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_build_date
 
-from .notice_pages import Cache, NoticePage, digest, fill_blocks
+from .notice_pages import Cache, NoticePage, code_digest, digest, fill_blocks
 
 SHELL_ID = "x0notice0shell0x"
 TITLE = "X0NOTICE0TITLE0X"
@@ -97,7 +97,7 @@ class NoticePagesPlugin(BasePlugin):
         jieba_segment = getattr(index, "_segment_chinese", None) if _has_jieba() else None
         # The words jieba keeps whole (division and program names) decide how a title is cut.
         words = search.config.get("jieba_dict_user") or ""
-        dictionary = digest(words and open(words, "rb").read())
+        dictionary = digest(code_digest(), words and open(words, "rb").read())
 
         def segment(text: str) -> str:  # jieba takes ~0.1 ms a title: remembered across builds
             if jieba_segment is None:

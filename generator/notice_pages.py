@@ -15,6 +15,7 @@ rendered again; a cached fragment is the very bytes a cold render gives.
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import hashlib
 import json
@@ -201,9 +202,22 @@ def digest(*parts: object) -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def code_digest() -> str:
+    """This program's own code and specs, and the versions of the libraries whose output is cached: a
+    cached entry from another version of the tool is never used."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(" ".join(version(p) for p in ("jinja2", "markupsafe", "segno", "jieba")).encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):
+        h.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return h.hexdigest()
+
+
 def templates_digest(templates_dir: Path) -> str:
     """Every template's bytes: a changed template (or a program's new body template) renders anew."""
-    h = hashlib.sha256()
+    h = hashlib.sha256(code_digest().encode())
     for path in sorted(templates_dir.rglob("*")):
         if path.is_file():
             h.update(path.relative_to(templates_dir).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
