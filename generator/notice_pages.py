@@ -236,20 +236,25 @@ def _render_one(index: int) -> tuple:
     pdf = job["pdfs"] and wants_pdf(v.status, v.notice.start, today)
     key = digest(job["templates"], v, today, job["site"], pdf, job["url_base"])
     url = notice_url(job["url_base"], v.notice.id)
-    qr = cache.lookup("qr", url) or qr_svg(url)  # the address never changes: its QR code neither
+    qr_key = f"{job['code']}:{url}"
+    qr = cache.lookup("qr", qr_key) or qr_svg(url)  # the address never changes: its QR code neither
     html = cache.lookup("fragments", key)
     if html is not None:
-        return v.notice.id, v.title, html, pdf, None, key, url, qr
+        return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
     try:
         html = job["template"].render(
             link=link_from_notice, **job["common"], view=v, notice=v.notice, spec=v.spec, decision=v.decision,
             url=url, qr_svg=markupsafe.Markup(qr), pdf=pdf,
             period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
+    except jinja2.TemplateSyntaxError as exc:  # in a program's body template: say which, with its line
+        return v.notice.id, v.title, "", pdf, Problem(
+            "template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。",
+            f"templates/{exc.name or v.spec.body_template}", exc.lineno), key, qr_key, qr
     except jinja2.UndefinedError as exc:
         return v.notice.id, v.title, "", pdf, Problem(
             "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
-            f"templates/{v.spec.body_template}"), key, url, qr
-    return v.notice.id, v.title, html, pdf, None, key, url, qr
+            f"templates/{NOTICE_TEMPLATE}"), key, qr_key, qr
+    return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
 
 
 def _render_chunk(indices: range) -> list[tuple]:
@@ -264,6 +269,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
     cache.lookup("fragments", ""), cache.lookup("qr", "")  # read the maps before forking: workers share them
     _JOB.update(views=views, cache=cache, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
+                code=code_digest(),
                 site=common["site"], url_base=base_url, template=template, common=common)
     try:
         workers = os.cpu_count() or 1
@@ -278,8 +284,8 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
         _JOB.clear()
     pages, problems = {}, []
     by_id = {v.notice.id: v.notice for v in views}
-    for notice_id, title, html, pdf, problem, key, url, qr in results:
-        cache.remember("qr", url, qr)
+    for notice_id, title, html, pdf, problem, key, qr_key, qr in results:
+        cache.remember("qr", qr_key, qr)
         if problem is not None:
             if problem.format() not in {p.format() for p in problems}:
                 problems.append(problem)

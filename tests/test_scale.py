@@ -183,3 +183,13 @@ def test_our_qr_svg_is_segnos_svg(notice_id):
     url = notice_url("https://gongshi.example.org/", notice_id)
     expected = segno.make(url, error="m", mask=0).svg_inline(scale=3, dark="#000", light="#fff", title="扫码查看网上公示")
     assert qr_svg(url) == expected
+
+
+@pytest.mark.parametrize("mistake, slug", [("{{ notice.no_such_field }}", "template-undefined"),
+                                           ("{% for row in %}", "template-syntax")])
+def test_a_mistake_in_a_body_template_is_reported_and_publishes_nothing(project, mistake, slug):
+    roster = project / "templates" / "_roster.html.j2"
+    roster.write_text(roster.read_text(encoding="utf-8") + mistake + "\n", encoding="utf-8")
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert done.returncode == 1 and f"[{slug}] templates/" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (project / "site").exists()
