@@ -47,7 +47,7 @@ def run_once(data: Path, today: dt.date) -> tuple[dict[str, float], int]:
         site_dir, _ = timed("site", build_site, rendered, REPO / "mkdocs.yml", Path(work), dataset.site.title,
                             dataset.site.base_url, today)
         timed("audit", audit, site_dir)
-    return times, len(rendered.pages)
+    return times, len(rendered.pages) + len(rendered.notices)
 
 
 def main() -> None:

@@ -14,15 +14,17 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .audit import audit, failed, summary
+from .audit import audit_memo, failed, summary
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
+from .notice_pages import Cache
 from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
 from .publicity import decide, manifest
@@ -56,7 +58,9 @@ def _stop_on_errors(stage: str, problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.WARNING]
 
 
-def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda _: None) -> BuildResult:
+def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda _: None,
+          pdfs: bool | None = None) -> BuildResult:
+    """`pdfs`: None makes PDF copies where the machine has a Chinese font; False never (benchmarks)."""
     programs = all_programs()
 
     progress("读取数据")
@@ -77,36 +81,53 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     public, mask_record = mask(dataset.notices, programs)
 
     progress("生成页面")
-    pdfs = has_chinese_font()  # the machine, read here at the edge: without a Chinese font no PDFs
-    if not pdfs:
+    font = has_chinese_font()  # the machine, read here at the edge: without a Chinese font no PDFs
+    if pdfs is None:
+        pdfs = font
+    elif not font:
+        pdfs = False
+    if not font:
         warnings.append(Problem("no-chinese-font", "本机没有中文字体，本次不生成 PDF 打印版。" + FONT_HINT, "PDF",
                                 severity=Severity.WARNING))
-    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs)
+    cache = Cache(cache_dir(paths.out))
+    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs, cache)
 
     progress("生成网站")
     paths.out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in paths.out.parent.glob(f".{paths.out.name}.old-*"):  # left by a machine that stopped midway
+        shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
     try:
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
-                                        search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None)
+                                        search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
+                                        cache)
         _stop_on_errors("site", problems)
         write_manifest(site_dir, manifest(dataset.notices, decisions, today))
 
         progress("审计个人信息")
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
         person_keys = frozenset(row.person_key for n in dataset.notices for row in n.roster if row.person_key)
-        findings = audit(site_dir, allowed, person_keys)
+        memo = cache.read_json("audit-memo.json")
+        findings, memo = audit_memo(site_dir, allowed, person_keys, memo)
         if failed(findings):
             raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
 
         progress("发布")
         swap_into_place(site_dir, paths.out)
+        cache.prune()
+        cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
+        work = discard_in_background(work)  # the old site: 15,000 files take seconds to delete
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return BuildResult(decisions, mask_record, warnings, len(rendered.pages))
+    return BuildResult(decisions, mask_record, warnings, len(rendered.pages) + len(rendered.notices))
 
 
 MANIFEST_FILE = "manifest.json"
+
+
+def cache_dir(out: Path) -> Path:
+    """Where a site's build cache lives: next to it, never inside it (site → .site.cache)."""
+    return out.parent / f".{out.name}.cache"
 
 
 def read_manifest(site: Path) -> dict | None:
@@ -123,6 +144,19 @@ def read_manifest(site: Path) -> dict | None:
 def write_manifest(site: Path, content: dict) -> None:
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1)
     (site / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def discard_in_background(work: Path) -> Path:
+    """Rename the finished staging folder (it holds the previous site now) and delete it in a detached
+    `rm -rf`, so the command returns without waiting. Returns the (now empty) path left to remove."""
+    old = work.with_name(work.name.replace(".build-", ".old-", 1))
+    try:
+        os.rename(work, old)
+        subprocess.Popen(["rm", "-rf", "--", str(old)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        return old if old.exists() else work  # no rm here: deleted in the foreground, as before
+    return work
 
 
 _RENAME_EXCHANGE = 2

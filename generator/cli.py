@@ -91,6 +91,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="原始名册（在本机核对）：查找其中每个姓名、身份证号、电话、住址是否出现在输出中")
     a.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     a.add_argument("--report", type=Path, help="把脱敏审计报告（Markdown）写到这个文件，例如 CI 的任务摘要")
+    m = commands.add_parser("build-many", help="并行生成多个县的网站（每县一个网站）")
+    m.add_argument("province", type=Path, help="各县数据目录所在的目录（每个子目录是一个县的 data，含 site.yaml）")
+    m.add_argument("--out", type=Path, required=True, help="输出目录：每个县的网站在 输出目录/子目录名/")
+    m.add_argument("--jobs", type=int, default=2, help="同时生成几个县（默认 2）")
+    m.add_argument("--content", type=Path, default=Path("content"), help="政策解读等页面（默认 content）")
+    m.add_argument("--templates", type=Path, default=Path("templates"), help="页面模板（默认 templates）")
+    m.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="MkDocs 配置（默认 mkdocs.yml）")
+    m.add_argument("--today", type=_date, default=None, help="按哪一天判定公示状态，YYYY-MM-DD（默认今天）")
+
+    d = commands.add_parser("demo", help="生成一个虚构的合成县数据目录（用于性能测试和演示）")
+    d.add_argument("--villages", type=int, default=204, help="村（社区）数（默认 204）")
+    d.add_argument("--months", type=int, default=12, help="月数，截至2026年12月（默认 12）")
+    d.add_argument("--seed", type=int, default=0, help="随机种子：同样的参数生成同样的数据（默认 0）")
+    d.add_argument("--counties", type=int, default=1,
+                   help="县数：大于 1 时生成一个合成的省，每县一个数据目录 输出目录/县代码（默认 1）")
+    d.add_argument("--out", type=Path, required=True, help="输出的数据目录（不能已有公告）")
     return parser
 
 
@@ -219,10 +235,55 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failed(findings) else EXIT_OK
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo
+
+    if args.villages < 1 or args.months < 1:
+        _say("--villages 和 --months 至少为 1。")
+        return EXIT_USAGE
+    from .demo import county_of
+
+    counties = max(1, args.counties)
+    for index in range(counties):
+        out = args.out if counties == 1 else args.out / county_of(index)[0][:6]
+        try:
+            stats = write_demo(out, args.villages, args.months, args.seed, index)
+        except FileExistsError:
+            _say(f"{out}/notices 中已有公告文件。请换一个空目录。")
+            return EXIT_USAGE
+        _say(f"完成：合成县 {county_of(index)[1]} {stats.towns} 个乡镇、{stats.villages} 个村（社区），"
+             f"{stats.notices} 条公告、{stats.rows} 行名单，写入 {out}/。数据全部虚构。")
+    return EXIT_OK
+
+
+def _build_many(args: argparse.Namespace) -> int:
+    from .province import build_many, county_folders
+
+    if not args.province.is_dir() or not county_folders(args.province):
+        _say(f"{args.province} 中没有县的数据目录（每个县一个子目录，内含 site.yaml）。")
+        return EXIT_USAGE
+    counties = county_folders(args.province)
+    started = time.monotonic()
+
+    def report(result) -> None:
+        state = "完成" if result.returncode == 0 else "失败"
+        _say(f"[{result.name}] {state}，用时 {result.seconds:.1f} 秒")
+        if result.returncode != 0:
+            _say(result.messages)
+
+    results = build_many(counties, args.out, args.today, args.jobs, args.content, args.templates, args.config,
+                         on_done=report)
+    failed = [r.name for r in results if r.returncode != 0]
+    _say(f"共 {len(results)} 个县，成功 {len(results) - len(failed)} 个"
+         + (f"，失败 {len(failed)} 个（{'、'.join(failed)}），这些县原有网站没有改动" if failed else "")
+         + f"，用时 {time.monotonic() - started:.1f} 秒。网站在 {args.out}/各县目录。")
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"build": _build, "import": _import, "keygen": _keygen, "audit": _audit}[args.command](args)
+        return {"build": _build, "import": _import, "keygen": _keygen, "audit": _audit, "demo": _demo, "build-many": _build_many}[args.command](args)
     except KeyboardInterrupt:
         _say("已中断。原有网站没有改动。")
         return EXIT_PROBLEMS

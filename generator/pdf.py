@@ -7,11 +7,11 @@ same input (WeasyPrint writes no dates).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import subprocess
 from pathlib import Path
-
-import markdown
 
 from .report import Problem
 
@@ -25,32 +25,58 @@ def has_chinese_font() -> bool:
     return bool(listed.strip())
 
 
-def _strip_front_matter(text: str) -> tuple[str, str]:
-    title = ""
-    if text.startswith("---\n"):
-        head, _, text = text[4:].partition("\n---\n")
-        for line in head.splitlines():
-            if line.startswith("title:"):
-                title = line.split(":", 1)[1].strip().strip('"')
-    return title, text
+def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> list[Problem]:
+    """docs/pdf/<id>.pdf for every notice page that wants one (notice_pages.wants_pdf); a missing Chinese
+    font is a problem, not tofu boxes. A PDF already made from the same page, stylesheet and WeasyPrint
+    comes from the cache (outside the site): the same bytes, without the ~0.2 s WeasyPrint takes."""
+    from .notice_pages import Cache, digest
 
-
-def write_notice_pdfs(pages: dict[str, str], docs_dir: Path, css: Path) -> list[Problem]:
-    """docs/pdf/<id>.pdf for every notice page; a missing Chinese font is a problem, not tofu boxes."""
-    notices = sorted(rel for rel in pages if rel.startswith("notices/") and rel.endswith(".md"))
-    if not notices:
+    wanted = [notices[i] for i in sorted(notices) if notices[i].pdf]
+    if not wanted:
         return []
     if not has_chinese_font():
         return [Problem("no-chinese-font", "生成 PDF 需要中文字体，本机没有安装。" + FONT_HINT, "PDF")]
-    from weasyprint import CSS, HTML
+    import weasyprint
 
-    stylesheet = CSS(filename=str(css))
+    cache = cache or Cache(None)
+    css_text = css.read_text(encoding="utf-8")
     out_dir = docs_dir / "pdf"
     out_dir.mkdir(parents=True, exist_ok=True)
-    for rel in notices:
-        title, body = _strip_front_matter(pages[rel])
-        content = markdown.markdown(body, extensions=["attr_list", "tables"])
-        document = (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{title}</title></head>'
-                    f"<body>{content}</body></html>")
-        HTML(string=document).write_pdf(out_dir / (Path(rel).stem + ".pdf"), stylesheets=[stylesheet])
+    missing = []
+    for page in wanted:
+        document = (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{page.title}</title></head>'
+                    f"<body>{page.html}</body></html>")
+        key = digest("pdf", weasyprint.__version__, css_text, document)
+        cache.keep.setdefault("pdf", set()).add(key)
+        data = cache.get("pdf", key)
+        if data is None:
+            missing.append((key, document, out_dir / f"{page.id}.pdf"))
+        else:
+            (out_dir / f"{page.id}.pdf").write_bytes(data)
+    _PDF_JOB.update(css=css_text, cache=cache)
+    try:
+        workers = os.cpu_count() or 1
+        if len(missing) < PDF_WORKER_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for item in missing:
+                _make_pdf(item)
+        else:  # ~0.2 s each: a county's first build makes hundreds, on every core
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pool.map(_make_pdf, missing, chunksize=4)
+    finally:
+        _PDF_JOB.clear()
     return []
+
+
+PDF_WORKER_MIN = 8
+_PDF_JOB: dict = {}
+
+
+def _make_pdf(item: tuple) -> None:
+    import weasyprint
+
+    key, document, out = item
+    if "stylesheet" not in _PDF_JOB:
+        _PDF_JOB["stylesheet"] = weasyprint.CSS(string=_PDF_JOB["css"])
+    data = weasyprint.HTML(string=document).write_pdf(stylesheets=[_PDF_JOB["stylesheet"]])
+    _PDF_JOB["cache"].put("pdf", key, data)
+    out.write_bytes(data)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import sources
 from .mask import mask_name
@@ -74,6 +74,32 @@ class _Context:
     calendar: WorkCalendar
     today: dt.date
     by_id: dict[str, Notice]
+    # (program, division, person key) -> the 公示 listing that person, by (start, id): a county has
+    # 15,000 notices, so a 公布's people are looked up, not searched for.
+    by_person: dict[tuple[str, str, str], list[Notice]] = field(default_factory=dict)
+
+    periods: dict[tuple[dt.date, PublicityRule], PublicityPeriod] = field(default_factory=dict)
+
+    def period(self, start: dt.date, rule: PublicityRule) -> PublicityPeriod:
+        """publicity_period, remembered: every person of a 公布 asks about the same few 公示."""
+        key = (start, rule)
+        if key not in self.periods:
+            self.periods[key] = publicity_period(start, rule, self.calendar)
+        return self.periods[key]
+
+    def publicity_of(self, program: str, division: str, person_key: str) -> list[Notice]:
+        return self.by_person.get((program, division, person_key), [])
+
+
+def _index_publicity(notices: list[Notice]) -> dict[tuple[str, str, str], list[Notice]]:
+    index: dict[tuple[str, str, str], list[Notice]] = {}
+    for s in notices:
+        if s.kind is NoticeKind.PUBLICITY:
+            for key in dict.fromkeys(r.person_key for r in s.roster):
+                index.setdefault((s.program, s.division_code, key), []).append(s)
+    for found in index.values():
+        found.sort(key=lambda s: (s.start, s.id))
+    return index
 
 
 def _status_by_period(notice: Notice, period: PublicityPeriod, today: dt.date, what: str) -> tuple[PublicityStatus, str]:
@@ -134,11 +160,7 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
     approved = notice.approved_on
     cite = spec.publicity.source.cite()
     name = mask_name(str(row.fields.get("name", "")))
-    candidates = sorted(
-        (s for s in ctx.by_id.values()
-         if s.kind is NoticeKind.PUBLICITY and s.program == notice.program and s.division_code == notice.division_code
-         and any(r.person_key == row.person_key for r in s.roster)),
-        key=lambda s: (s.start, s.id))
+    candidates = ctx.publicity_of(notice.program, notice.division_code, row.person_key)
 
     def at(slug: str, text: str) -> Problem:
         return Problem(slug, f"“{name}”{text}", row.where.file, row.where.line, "person_key")
@@ -157,7 +179,7 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
                           f"在公示“{s.id}”中被提出的异议（{cn_date(o.raised_on)}提出）在审批日{cn_date(approved)}前尚未处理完毕，"
                           f"不得公布。请核实处理后再审批。依据：{cite}。")
     for s in relevant:
-        period = publicity_period(s.start, spec.publicity, ctx.calendar)
+        period = ctx.period(s.start, spec.publicity)
         if period.last_day >= approved:
             if notice_level_failed and s.id == notice.publicity_id:
                 return None  # the notice-level message already says this 公示 had not ended
@@ -229,7 +251,8 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
            ) -> tuple[dict[str, Decision], list[Problem]]:
     """Every notice's decision on `today`, and the problems (errors forbid publishing; warnings are reported)."""
     calendar = calendar or WorkCalendar()
-    ctx = _Context(programs, calendar, today, {n.id: n for n in notices})
+    by_id = {n.id: n for n in notices}
+    ctx = _Context(programs, calendar, today, by_id, _index_publicity(list(by_id.values())))
     decisions: dict[str, Decision] = {}
     problems: list[Problem] = []
     gaps: dict[int, Problem] = {}

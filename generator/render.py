@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import posixpath
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -20,25 +20,15 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, fill_blocks, NoticePage, notice_url, page_url, qr_svg, render_notice_pages  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
-from .publicity import cn_date, period_text
+from .publicity import cn_date
 from .records import catalog
 from .report import BuildFailed, Problem
 
 LATEST_RESULTS_ON_HOME = 10
 FEED_ENTRIES = 50
-
-
-def notice_url(base_url: str, notice_id: str) -> str:
-    return f"{base_url.rstrip('/')}/notices/{notice_id}/"
-
-
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code of the page's address, for the printed bulletin-board copy (segno)."""
-    import segno
-
-    return segno.make(url, error="m").svg_inline(scale=3, dark="#000", light="#fff", title="扫码查看网上公示")
 
 
 def search_words(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[str]:
@@ -82,6 +72,12 @@ class NoticeView:
 class Rendered:
     pages: dict[str, str]  # docs-relative path -> Markdown
     nav: list
+    notices: dict[str, NoticePage] = field(default_factory=dict)  # notice id -> page content (HTML)
+    blocks: dict[str, str] = field(default_factory=dict)  # placeholder in a page -> HTML put in after MkDocs
+
+    def with_blocks(self, text: str) -> str:
+        """A page's text with its placeholders replaced, as the published page shows it."""
+        return fill_blocks(text, self.blocks)
 
 
 def notice_title(notice: PublicNotice, spec: ProgramSpec, place: str) -> str:
@@ -159,7 +155,7 @@ def _views(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
 def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, Decision],
            programs: dict[str, ProgramSpec], templates_dir: Path, content_dir: Path, today: dt.date,
-           pdfs: bool = True) -> Rendered:
+           pdfs: bool = True, cache: Cache | None = None) -> Rendered:
     env = _environment(templates_dir)
     views = _views(dataset, public, decisions, programs)
     by_village: dict[str, list[NoticeView]] = defaultdict(list)
@@ -172,34 +168,53 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 
     mistakes = _TemplateProblems()
 
+    blocks: dict[str, str] = {}
+    list_template = env.get_template(NOTICE_LIST_TEMPLATE)
+
     def page(path: str, template: str, **context) -> None:
+        href = _url_linker(path)
+
+        def notice_list(items: list, empty: str) -> str:
+            """A placeholder for the HTML list, which mkdocs_notices puts in after MkDocs has run."""
+            if not items:
+                return empty
+            marker = f"<!-- gongshi-notice-list {len(blocks) + 1} -->"
+            blocks[marker] = list_template.render(items=items, href=href, **common)
+            return markupsafe.Markup(marker)
+
         with mistakes.at(f"templates/{template}"):
-            pages[path] = env.get_template(template).render(link=_linker(path), **common, **context)
+            pages[path] = env.get_template(template).render(link=_linker(path), href=href, notice_list=notice_list,
+                                                            **common, **context)
 
     in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
     # Village-affairs records (a catalog) are listed on their village's page, not among the home page's results.
     results = [v for v in views if v.status is PublicityStatus.PUBLISHED and not v.spec.catalog]
     page("index.md", "home.md.j2", in_publicity=in_publicity, results=results[:LATEST_RESULTS_ON_HOME],
          county_wide=[v for v in views if v.village is None][:LATEST_RESULTS_ON_HOME])
-    page("archive.md", "archive.md.j2", months=_by_month(views))
+    months = _by_month(views)
+    page("archive.md", "archive.md.j2", months=months)
+    for month in months:  # a month a page: a county's year in one page would be megabytes on a phone
+        page(month.path, "archive_month.md.j2", month=month)
     for town in dataset.divisions.towns:
         town_views = [v for v in views if v.town and v.town.code == town.code]
         page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=by_village)
         for village in town.villages:
             page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
                  views=by_village.get(village.code, []))
-    for v in views:
-        url = notice_url(dataset.site.base_url, v.notice.id)
-        page(v.path, "notice.md.j2", view=v, notice=v.notice, spec=v.spec, decision=v.decision, url=url,
-             qr_svg=markupsafe.Markup(qr_svg(url)),
-             period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
+    notices: dict[str, NoticePage] = {}
+    with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):
+        # HTML, not Markdown, on every core, cached: see notice_pages.py.
+        notices, found = render_notice_pages(env, views, common, dataset.site.base_url, today, pdfs, templates_dir,
+                                             cache or Cache(None))
+        for problem in found:
+            mistakes._add(problem)
     with mistakes.at("templates/feed.xml.j2"):
         pages["feed.xml"] = env.get_template("feed.xml.j2").render(
             views=views[:FEED_ENTRIES], notice_url=notice_url, **common)
 
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
     mistakes.raise_if_any()
-    return Rendered(pages, _nav(dataset, explainers, pages))
+    return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks)
 
 
 class _TemplateProblems:
@@ -240,11 +255,32 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def _by_month(views: list[NoticeView]) -> list[tuple[str, list[NoticeView]]]:
-    months: dict[str, list[NoticeView]] = defaultdict(list)
+@dataclass(frozen=True)
+class Month:
+    label: str  # 2026年11月
+    path: str  # archive/2026-11.md
+    views: list
+
+
+def _url_linker(from_page: str):
+    """A function giving the URL, relative to `from_page`'s own URL, of another docs page: for links in
+    HTML, which MkDocs does not rewrite (towns/x/index.md is at towns/x/, villages/y.md at villages/y/)."""
+    base = page_url(from_page) or "."
+
+    def href(to_page: str) -> str:
+        target = page_url(to_page) or "."
+        rel = posixpath.relpath(target, base)
+        return rel + "/" if target.endswith("/") or target == "." else rel
+
+    return href
+
+
+def _by_month(views: list[NoticeView]) -> list[Month]:
+    months: dict[tuple[int, int], list[NoticeView]] = defaultdict(list)
     for v in views:
-        months[f"{v.notice.start.year}年{v.notice.start.month}月"].append(v)
-    return list(months.items())  # views are newest first, so months are too
+        months[(v.notice.start.year, v.notice.start.month)].append(v)
+    # views are newest first, so months are too
+    return [Month(f"{y}年{m}月", f"archive/{y}-{m:02d}.md", vs) for (y, m), vs in months.items()]
 
 
 def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset, programs: dict[str, ProgramSpec],
@@ -272,9 +308,18 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
     return explainers
 
 
+# Every page carries the whole nav: with a county's 200 villages in it each of 15,000 notice pages would
+# grow by ~70 KB. Above this many villages the nav lists towns, and town pages list their villages.
+NAV_VILLAGES_MAX = 60
+
+
 def _nav(dataset: Dataset, explainers: list[tuple[str, str]], pages: dict[str, str]) -> list:
     towns = []
+    with_villages = sum(len(t.villages) for t in dataset.divisions.towns) <= NAV_VILLAGES_MAX
     for town in dataset.divisions.towns:
+        if not with_villages:
+            towns.append({town.name: f"towns/{town.code}/index.md"})
+            continue
         children = [f"towns/{town.code}/index.md"] + [{v.name: f"villages/{v.code}.md"} for v in town.villages]
         towns.append({town.name: children})
     nav = [{"首页": "index.md"}, {"各乡镇、村（社区）": towns}]

@@ -16,6 +16,8 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from .mkdocs_notices import NoticePagesPlugin, ShellError
+from .notice_pages import Cache
 from .pdf import write_notice_pdfs
 from .render import Rendered
 from .report import Problem
@@ -61,12 +63,13 @@ def _build_date(today: dt.date):
 
 
 def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title: str, site_url: str,
-               today: dt.date, search_words: list[str] = (), pdf_css: Path | None = None) -> tuple[Path, list[Problem]]:
+               today: dt.date, search_words: list[str] = (), pdf_css: Path | None = None,
+               cache: Cache | None = None) -> tuple[Path, list[Problem]]:
     """Build into `work_dir/site`; return it and any MkDocs problems (strict: a warning is a problem)."""
     docs_dir, site_dir = work_dir / "docs", work_dir / "site"
     write_pages(rendered, docs_dir)
     if pdf_css is not None:
-        problems = write_notice_pdfs(rendered.pages, docs_dir, pdf_css)
+        problems = write_notice_pdfs(rendered.notices, docs_dir, pdf_css, cache)
         if problems:
             return site_dir, problems
     mkdocs_log = logging.getLogger("mkdocs")
@@ -85,11 +88,13 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
                 for name, plugin in config.plugins.items():
                     if name.endswith("search"):
                         plugin.config.jieba_dict_user = str(user_dict)
+            # Notice pages: HTML put into the theme's page, without Markdown (mkdocs_notices.py).
+            config.plugins["gongshi-notices"] = NoticePagesPlugin(rendered.notices, rendered.blocks, cache)
             # Loading the search plugin imports jieba, which sets its own logger to DEBUG and
             # announces its dictionary cache on stderr; clerks need none of that.
             logging.getLogger("jieba").setLevel(logging.WARNING)
             mkdocs_build(config)
-    except (Abort, ConfigurationError) as exc:
+    except (Abort, ConfigurationError, ShellError) as exc:
         collect.messages.append(str(exc))
     finally:
         mkdocs_log.removeHandler(collect)

@@ -79,7 +79,9 @@ def test_village_affairs_tables_stay_out_of_the_search_index_but_rules_are_found
     text = json.dumps(index, ensure_ascii=False).replace("\u200b", "")  # jieba joins words with zero-width spaces
     assert "村级光伏电站发电收益" not in text and "示范县某某路桥工程有限公司" not in text
     assert "桃源村2026年10月财务收支公开" in text  # the statement's page is found, its tables are not
-    assert "清明、秋冬防火期上山祭扫" in text  # 村规民约 articles are meant to be found
+    # Every notice is found by its title, issuer and number (one small entry each, county-size sites
+    # stay searchable on a phone); a 村规民约's articles are read on its page, not searched.
+    assert "松林村村规民约" in text
 
 
 def test_no_external_requests(demo_site):

@@ -2,7 +2,7 @@
 
 After an intended change to templates, content or demo data, regenerate with
 `make golden` (pytest tests/test_golden.py --update-golden) and review the diff.
-The golden files are the render stage's output (Markdown with HTML rosters),
+The golden files are the render stage's output (Markdown with HTML rosters; notice pages HTML),
 which is ours; the theme's HTML around it belongs to MkDocs Material.
 """
 
@@ -29,8 +29,11 @@ def render_demo() -> dict[str, str]:
                                  WorkCalendar(dataset.holidays))
     assert [p.slug for p in problems] == ["disclosure-overdue"]  # the demo's late 双公示 decision
     public, _ = mask(dataset.notices, programs)
-    return render(dataset, public, decisions, programs, REPO / "templates", REPO / "content",
-                  dt.date.fromisoformat(DEMO_TODAY)).pages
+    rendered = render(dataset, public, decisions, programs, REPO / "templates", REPO / "content",
+                      dt.date.fromisoformat(DEMO_TODAY))
+    # Notice pages are HTML put into the theme's page (generator/notice_pages.py), not Markdown.
+    return {**{rel: rendered.with_blocks(text) for rel, text in rendered.pages.items()},
+            **{f"notices/{i}.html": page.html for i, page in rendered.notices.items()}}
 
 
 def test_demo_pages_match_golden(request):

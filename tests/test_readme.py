@@ -55,7 +55,7 @@ def test_make_site_builds_the_demo_for_real(tmp_path):
 def test_documented_commands_and_options_exist():
     """Every `python -m generator <command> …` in the README names a real command and real options."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    documented = re.findall(r"python -m generator (\w+)([^`\n|]*)", readme)
+    documented = re.findall(r"python -m generator ([\w-]+)([^`\n|]*)", readme)
     assert {command for command, _ in documented} >= {"build", "audit", "import", "keygen"}
     helps = {}
     for command, rest in documented:

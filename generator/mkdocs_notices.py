@@ -1,0 +1,182 @@
+"""A MkDocs plugin that puts the notice pages (HTML from notice_pages.py) into the theme's own page.
+
+MkDocs still builds the site: nav, home, town, village and explainer pages, search index, sitemap,
+404. Notice pages are registered as files, so strict mode checks every link to them and the sitemap
+lists them, but MkDocs does not run Python-Markdown, the search plugin or the theme on each one.
+
+Every notice page sits at the same depth (notices/<id>/) and none is in the nav, so the theme's page
+around the content is the same for all of them except for the title, the canonical address and the
+content: the theme renders that page once (main.html, with the real nav, config and context) with
+placeholders, and each notice page is the placeholders replaced. `_check_shell` refuses a theme whose
+page uses them in any other way (the build then fails, rather than publish a wrong page).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from types import SimpleNamespace
+
+from mkdocs.commands.build import get_context
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_build_date
+
+from .notice_pages import Cache, NoticePage, code_digest, digest, fill_blocks
+
+SHELL_ID = "x0notice0shell0x"
+TITLE = "X0NOTICE0TITLE0X"
+# Holds "<h1 id=" as every notice's content does: Material then neither adds a title of its own nor lists
+# the h1 in the page's table of contents.
+CONTENT = '<h1 id="x0notice0content0x"></h1>'
+TITLE_ID = "notice-title"  # notice.html.j2's <h1>; the "skip to content" link points at it
+
+
+class NoticeFile(File):
+    """notices/<id>.md as MkDocs sees it: linkable, in the sitemap, but written by the plugin."""
+
+    def __init__(self, notice_id: str, config: MkDocsConfig):
+        super().__init__(f"notices/{notice_id}.md", src_dir=None, dest_dir=config.site_dir,
+                         use_directory_urls=True, dest_uri=f"notices/{notice_id}/index.html",
+                         inclusion=InclusionLevel.NOT_IN_NAV)
+        self.notice_id = notice_id
+
+    def is_documentation_page(self) -> bool:
+        return False  # no Markdown, no search plugin, no theme per page
+
+    def is_static_page(self) -> bool:
+        return False
+
+    def is_media_file(self) -> bool:
+        return False
+
+    def copy_file(self, dirty: bool = False) -> None:
+        pass  # written in on_post_build
+
+
+class ShellError(Exception):
+    pass
+
+
+class NoticePagesPlugin(BasePlugin):
+    def __init__(self, notices: dict[str, NoticePage], blocks: dict[str, str] | None = None,
+                 cache: Cache | None = None):
+        super().__init__()
+        self.notices = notices
+        self.blocks = blocks or {}
+        self.cache = cache or Cache(None)
+        self.nav = None
+        self.env = None
+        self.files: Files | None = None
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for notice_id in self.notices:
+            files.append(NoticeFile(notice_id, config))
+        return files
+
+    def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        self.nav = nav
+        return nav
+
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        self.env, self.files = env, files
+        self.index(config)
+        return env
+
+    def index(self, config: MkDocsConfig) -> None:
+        """One search entry per notice: its title, issuer and document number (never its roster), so a
+        search finds the notice without the index growing by a page of text per notice."""
+        search = next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+        index = getattr(search, "search_index", None)
+        if index is None or not getattr(search, "config", {}).get("enabled", True):
+            return
+        jieba_segment = getattr(index, "_segment_chinese", None) if _has_jieba() else None
+        # The words jieba keeps whole (division and program names) decide how a title is cut.
+        words = search.config.get("jieba_dict_user") or ""
+        dictionary = digest(code_digest(), words and open(words, "rb").read())
+
+        def segment(text: str) -> str:  # jieba takes ~0.1 ms a title: remembered across builds
+            if jieba_segment is None:
+                return text
+            key = digest(dictionary, text)
+            found = self.cache.lookup("search", key)
+            if found is None:
+                found = jieba_segment(text)
+            self.cache.remember("search", key, found)
+            return found
+
+        for notice_id, page in self.notices.items():
+            index.entries.append({"location": f"notices/{notice_id}/", "title": segment(page.title),
+                                  "text": segment(f"{page.issuer} {page.document_number}")})
+
+    def on_template_context(self, context, *, template_name: str, config: MkDocsConfig):
+        if template_name == "sitemap.xml":  # the sitemap lists documentation pages; add the notices
+            date = get_build_date()
+            entries = [SimpleNamespace(page=SimpleNamespace(is_link=False, abs_url=None, update_date=date,
+                                                            canonical_url=_join(config.site_url, f"notices/{i}/")))
+                       for i in sorted(self.notices)]
+            context["pages"] = list(context["pages"]) + entries
+        return context
+
+    def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:
+        # Notice lists: HTML that neither Python-Markdown nor the search plugin needs to read.
+        return fill_blocks(output, self.blocks)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.notices:
+            return
+        head, middle, tail, canonical = self.shell(config)
+        root = config.site_dir
+        for notice_id, page in self.notices.items():
+            title = html.escape(page.title, quote=False)
+            # As the search plugin does for every page it sees: its markers are for it alone.
+            content = _SEARCH_MARKERS.sub("", page.html)
+            text = (head.replace(TITLE, title).replace(canonical, f"notices/{notice_id}/")
+                    + content + middle + tail.replace(TITLE, title))
+            folder = os.path.join(root, "notices", notice_id)
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as fh:
+                fh.write(text)
+
+    def shell(self, config: MkDocsConfig) -> tuple[str, str, str, str]:
+        """The theme's page for a notice, split around its content, with the title still a placeholder."""
+        file = File(f"notices/{SHELL_ID}.md", src_dir=None, dest_dir=config.site_dir, use_directory_urls=True)
+        page = Page(TITLE, file, config)
+        page.meta = {"title": TITLE, "hide": ["toc"]}
+        page.content = CONTENT
+        # The headings every notice page has (notice.html.j2), for the skip link and the (hidden) toc.
+        page.toc = get_toc([{"level": 1, "id": TITLE_ID, "name": TITLE, "children": [
+            {"level": 2, "id": "objection", "name": "如何反映意见", "children": []}]}])
+        page.markdown = ""
+        context = get_context(self.nav, self.files, config, page)
+        text = self.env.get_template("main.html").render(context)
+        return _check_shell(text)
+
+
+_SEARCH_MARKERS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+
+def _has_jieba() -> bool:
+    try:
+        import jieba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _join(site_url: str | None, path: str) -> str:
+    return (site_url or "/").rstrip("/") + "/" + path
+
+
+def _check_shell(text: str) -> tuple[str, str, str, str]:
+    if text.count(CONTENT) != 1:
+        raise ShellError("the theme's page does not hold the page content exactly once")
+    head, tail = text.split(CONTENT)
+    canonical = f"notices/{SHELL_ID}/"
+    if SHELL_ID in tail or head.count(SHELL_ID) != head.count(canonical) or head.count(canonical) > 1:
+        raise ShellError("the theme's page uses the page's address in an unexpected place")
+    return head, "", tail, canonical

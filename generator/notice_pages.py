@@ -1,0 +1,296 @@
+"""Notice pages at county scale: HTML from data, in worker processes, remembered by content hash.
+
+A county publishes ~15,000 notices a year. Through MkDocs each costs ~23 ms (Python-Markdown parses
+it, the search plugin re-parses it, the theme renders its nav), ~6 minutes in all. Here a notice page's
+content is rendered straight to HTML (templates/notice.html.j2, whose body templates are HTML
+already), on every core, and `mkdocs_notices` puts it into the theme's own page (main.html) inside
+the MkDocs build. Notice pages stay out of the search index (village, town and archive pages list
+their titles); their rosters never were in it.
+
+The cache (outside the published site) maps a digest of everything a fragment is made from
+(templates, the notice, its decision, today …) to the fragment, so an unchanged notice is not
+rendered again; a cached fragment is the very bytes a cold render gives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import markupsafe
+
+from .model import PublicityStatus
+from .publicity import period_text
+from .report import Problem
+
+NOTICE_TEMPLATE = "notice.html.j2"
+NOTICE_LIST_TEMPLATE = "_notice_list.html.j2"
+_BLOCK = re.compile(r"<!-- gongshi-notice-list [0-9]+ -->")
+WORKER_MIN_NOTICES = 400  # below this, forking costs more than it saves
+PDF_RECENT_DAYS = 7  # see wants_pdf
+
+
+@dataclass(frozen=True)
+class NoticePage:
+    id: str
+    title: str
+    html: str  # the page's content: HTML, without the theme around it
+    pdf: bool  # whether a PDF copy is made and linked (wants_pdf)
+    issuer: str = ""  # for the search index, with the title (never the roster)
+    document_number: str = ""
+
+
+def fill_blocks(text: str, blocks: dict[str, str]) -> str:
+    """Put the notice lists (rendered HTML) where the pages hold their placeholders."""
+    if "<!-- gongshi-notice-list " not in text:
+        return text
+    return _BLOCK.sub(lambda m: blocks[m.group(0)], text)
+
+
+def notice_url(base_url: str, notice_id: str) -> str:
+    return f"{base_url.rstrip('/')}/notices/{notice_id}/"
+
+
+def page_url(docs_path: str) -> str:
+    """The directory URL MkDocs gives a docs page (use_directory_urls): towns/x/index.md → towns/x/."""
+    if docs_path.endswith("index.md"):
+        return docs_path[: -len("index.md")]
+    if docs_path.endswith(".md"):
+        return docs_path[:-3] + "/"
+    return docs_path
+
+
+def link_from_notice(to_page: str) -> str:
+    """A link in a notice page's HTML (at notices/<id>/) to another docs path."""
+    return posixpath.join("../..", page_url(to_page))
+
+
+def wants_pdf(status: PublicityStatus, start: dt.date, today: dt.date) -> bool:
+    """A PDF copy for the notices a village posts on its board now: those in publicity, and any
+    published in the last PDF_RECENT_DAYS days. WeasyPrint takes ~0.2 s a page: a county's year of
+    notices would take most of an hour. Older notices are read (and printed) from their web page,
+    whose print stylesheet gives the same A4 copy."""
+    return status is PublicityStatus.IN_PUBLICITY or (today - start).days <= PDF_RECENT_DAYS
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of the page's address, for the printed bulletin-board copy (segno).
+
+    Mask pattern 0, fixed: choosing the best of eight masks takes segno ~3.5 ms, ten times the rest
+    of the code; every mask is valid and decodes the same (checked with zbar in tests/test_browser.py).
+    The SVG is written here: the same bytes as segno's svg_inline (tests/test_scale.py), a quarter of the time."""
+    import segno
+
+    return _svg(segno.make(url, error="m", mask=0), scale=3, title="扫码查看网上公示")
+
+
+def _svg(qr, scale: int, title: str) -> str:
+    """segno's svg_inline(scale, dark="#000", light="#fff", title): one path of horizontal runs, each
+    move relative to the end of the run before."""
+    matrix, border = qr.matrix, qr.default_border_size
+    n = len(matrix)
+    size = n + 2 * border
+    parts: list[str] = []
+    cx = cy = None
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < n:
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < n and row[x]:
+                x += 1
+            parts.append(f"M{start + border} {y + border + .5:g}" if cx is None else f"m{start - cx} {y - cy}")
+            parts.append(f"h{x - start}")
+            cx, cy = x, y
+    px = size * scale
+    return (f'<svg width="{px}" height="{px}" class="segno"><title>{title}</title><g transform="scale({scale})">'
+            f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
+            f'<path class="qrline" stroke="#000" d="{"".join(parts)}"/></g></svg>')
+
+
+class Cache:
+    """Content-addressed files under `root` (kept outside the published site). Writes are atomic."""
+
+    def __init__(self, root: Path | None):
+        self.root = root
+        self.keep: dict[str, set[str]] = {}  # kind -> file keys this build used (prune drops the rest)
+        self._maps: dict[str, dict[str, str]] = {}  # kind -> the last build's map
+        self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
+
+    def path(self, kind: str, key: str) -> Path | None:
+        if self.root is None:
+            return None
+        return self.root / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        path = self.path(kind, key)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        return data
+
+    def put(self, kind: str, key: str, data: bytes) -> None:
+        path = self.path(kind, key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def read_json(self, name: str) -> dict:
+        if self.root is None:
+            return {}
+        try:
+            value = json.loads((self.root / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def write_json(self, name: str, value: dict) -> None:
+        if self.root is None:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{name}.{os.getpid()}"
+        tmp.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, self.root / name)
+
+    # Small values (page fragments, QR codes) live in one JSON map per kind: 15,000 little files cost
+    # seconds to write and read; one map a fraction of a second. Big ones (PDFs) are files.
+    def lookup(self, kind: str, key: str) -> str | None:
+        if kind not in self._maps:
+            self._maps[kind] = self.read_json(f"{kind}.json")
+        return self._maps[kind].get(key)
+
+    def remember(self, kind: str, key: str, value: str) -> None:
+        self._used.setdefault(kind, {})[key] = value
+
+    def prune(self) -> None:
+        """Keep what this build used, drop the rest (yesterday's pages): the cache stays one build big.
+        Called after the new site is in place, so a failed build changes no entry a good one made."""
+        if self.root is None:
+            return
+        for kind, used in self._used.items():
+            self.write_json(f"{kind}.json", used)
+        for kind, keep in self.keep.items():
+            for path in (self.root / kind).glob("*/*"):
+                if path.name not in keep:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
+
+def digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """This program's own code and specs, and the versions of the libraries whose output is cached: a
+    cached entry from another version of the tool is never used."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(" ".join(version(p) for p in ("jinja2", "markupsafe", "segno", "jieba")).encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):
+        h.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return h.hexdigest()
+
+
+def templates_digest(templates_dir: Path) -> str:
+    """Every template's bytes: a changed template (or a program's new body template) renders anew."""
+    h = hashlib.sha256(code_digest().encode())
+    for path in sorted(templates_dir.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(templates_dir).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return h.hexdigest()
+
+
+# State shared with the forked workers (copy-on-write): set before the pool starts.
+_JOB: dict = {}
+
+
+def _render_one(index: int) -> tuple:
+    job = _JOB
+    v = job["views"][index]
+    cache: Cache = job["cache"]
+    today = job["today"]
+    pdf = job["pdfs"] and wants_pdf(v.status, v.notice.start, today)
+    key = digest(job["templates"], v, today, job["site"], pdf, job["url_base"])
+    url = notice_url(job["url_base"], v.notice.id)
+    qr_key = f"{job['code']}:{url}"
+    qr = cache.lookup("qr", qr_key) or qr_svg(url)  # the address never changes: its QR code neither
+    html = cache.lookup("fragments", key)
+    if html is not None:
+        return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
+    try:
+        html = job["template"].render(
+            link=link_from_notice, **job["common"], view=v, notice=v.notice, spec=v.spec, decision=v.decision,
+            url=url, qr_svg=markupsafe.Markup(qr), pdf=pdf,
+            period=period_text(v.decision.period) if v.decision.period and v.notice.kind.has_period else "")
+    except jinja2.TemplateSyntaxError as exc:  # in a program's body template: say which, with its line
+        return v.notice.id, v.title, "", pdf, Problem(
+            "template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。",
+            f"templates/{exc.name or v.spec.body_template}", exc.lineno), key, qr_key, qr
+    except jinja2.UndefinedError as exc:
+        return v.notice.id, v.title, "", pdf, Problem(
+            "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
+            f"templates/{NOTICE_TEMPLATE}"), key, qr_key, qr
+    return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
+
+
+def _render_chunk(indices: range) -> list[tuple]:
+    return [_render_one(i) for i in indices]
+
+
+def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base_url: str, today: dt.date,
+                        pdfs: bool, templates_dir: Path, cache: Cache) -> tuple[dict[str, NoticePage], list[Problem]]:
+    """Every visible notice's page content, keyed by notice id (in the order of `views`)."""
+    if not views:
+        return {}, []
+    template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
+    cache.lookup("fragments", ""), cache.lookup("qr", "")  # read the maps before forking: workers share them
+    _JOB.update(views=views, cache=cache, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
+                code=code_digest(),
+                site=common["site"], url_base=base_url, template=template, common=common)
+    try:
+        workers = os.cpu_count() or 1
+        if len(views) < WORKER_MIN_NOTICES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            results = _render_chunk(range(len(views)))
+        else:
+            size = max(50, len(views) // (workers * 8))
+            chunks = [range(i, min(i + size, len(views))) for i in range(0, len(views), size)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = [r for chunk in pool.map(_render_chunk, chunks) for r in chunk]
+    finally:
+        _JOB.clear()
+    pages, problems = {}, []
+    by_id = {v.notice.id: v.notice for v in views}
+    for notice_id, title, html, pdf, problem, key, qr_key, qr in results:
+        cache.remember("qr", qr_key, qr)
+        if problem is not None:
+            if problem.format() not in {p.format() for p in problems}:
+                problems.append(problem)
+            continue
+        cache.remember("fragments", key, html)
+        notice = by_id[notice_id]
+        pages[notice_id] = NoticePage(notice_id, title, html, pdf, notice.issuer, notice.document_number)
+    return pages, problems

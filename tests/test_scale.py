@@ -1,0 +1,195 @@
+"""County scale, checked small: synthetic counties, the build cache, one new approval, a province.
+
+The county-year benchmark itself (15,000 notices) is bench/county.py, never a test.
+"""
+
+import datetime as dt
+import re
+import shutil
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_generator, tree_bytes
+from generator.demo import approval_text, write_demo
+from generator.load import load
+from generator.mask import is_masked_name
+from generator.programs import all_programs
+from generator.publicity import decide
+from generator.validate import validate
+from generator.workdays import WorkCalendar
+
+TODAY = "2026-12-31"
+
+
+def build(data: Path, out: Path, *extra: str):
+    done = run_generator("build", "--data", str(data), "--content", str(REPO / "content"), "--templates",
+                         str(REPO / "templates"), "--config", str(REPO / "mkdocs.yml"), "--out", str(out),
+                         "--today", TODAY, *extra, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("county") / "data"
+    write_demo(data, villages=8, months=2)
+    return data
+
+
+def test_the_synthetic_county_passes_every_rule(county):
+    programs = all_programs()
+    dataset, problems = load(county)
+    assert problems == []
+    assert validate(dataset, programs) == []
+    decisions, problems = decide(dataset.notices, programs, dt.date.fromisoformat(TODAY), WorkCalendar())
+    assert [p for p in problems if p.severity.value == "error"] == []
+    kinds = {(n.program, n.kind.value, bool(n.post_hoc_reason)) for n in dataset.notices}
+    village_programs = {c for c, s in programs.items() if s.level == "village" and not s.never_posted}
+    assert {p for p, kind, _ in kinds if kind == "result"} >= village_programs  # every program gets a 公布
+    assert ("tekun", "termination", False) in kinds and ("temporary_aid", "result", True) in kinds
+    names = [r.fields["name"] for n in dataset.notices for r in n.roster if "name" in r.fields]
+    assert names and all(is_masked_name(name) for name in names)
+
+
+def test_the_synthetic_county_is_the_same_for_the_same_arguments(tmp_path, county):
+    write_demo(tmp_path / "again", villages=8, months=2)
+    assert tree_bytes(tmp_path / "again") == tree_bytes(county)
+    write_demo(tmp_path / "other", villages=8, months=2, seed=1)
+    assert tree_bytes(tmp_path / "other") != tree_bytes(county)
+
+
+def test_demo_command_writes_a_county(tmp_path):
+    done = run_generator("demo", "--villages", "3", "--months", "1", "--out", str(tmp_path / "d"), cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "数据全部虚构" in done.stderr and (tmp_path / "d/divisions.yaml").is_file()
+    again = run_generator("demo", "--villages", "3", "--months", "1", "--out", str(tmp_path / "d"), cwd=REPO)
+    assert again.returncode == 2  # never mixed into an existing county
+
+
+def test_cached_and_cold_builds_are_byte_identical_and_one_approval_updates_every_page(tmp_path, county):
+    data = tmp_path / "data"
+    shutil.copytree(county, data)
+    site = tmp_path / "live" / "site"
+    build(data, site)
+    assert (tmp_path / "live" / ".site.cache").is_dir() and not (site / ".site.cache").exists()
+    first = tree_bytes(site)
+    build(data, site)  # warm cache, nothing changed
+    assert tree_bytes(site) == first
+
+    pending = [n.id for n in load(data)[0].notices if n.kind.value == "publicity"
+               and not (data / "notices" / f"{n.id[:-2]}gb.yaml").exists()]
+    new_id, text = approval_text(data, pending[0])
+    (data / "notices" / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+    build(data, site)  # incremental: the cache holds every other page
+    cold = tmp_path / "cold" / "site"
+    build(data, cold)
+    assert tree_bytes(site) == tree_bytes(cold)  # nothing stale, nothing missing
+
+    village = re.search(r"^division: \"([0-9]+)\"", text, re.M).group(1)
+    month = new_id[:7]
+    for page in (f"villages/{village}/index.html", f"archive/{month}/index.html", "feed.xml", "sitemap.xml"):
+        assert f"notices/{new_id}/" in (site / page).read_text(encoding="utf-8"), page
+    assert f"notices/{new_id}/" in (site / "search/search_index.json").read_text(encoding="utf-8")
+
+
+def test_a_failed_build_leaves_site_and_cache_usable(tmp_path, county):
+    data = tmp_path / "data"
+    shutil.copytree(county, data)
+    site = tmp_path / "site"
+    build(data, site)
+    before = tree_bytes(site)
+    victim = sorted((data / "notices").glob("*-gs.yaml"))[0]
+    good = victim.read_text(encoding="utf-8")
+    victim.write_text(re.sub(r'name: "(.)\*+"', r'name: "\1三"', good, count=1), encoding="utf-8")
+    done = run_generator("build", "--data", str(data), "--content", str(REPO / "content"), "--templates",
+                         str(REPO / "templates"), "--config", str(REPO / "mkdocs.yml"), "--out", str(site),
+                         "--today", TODAY, cwd=REPO)
+    assert done.returncode == 1 and "name-not-masked" in done.stderr
+    assert tree_bytes(site) == before
+    victim.write_text(good, encoding="utf-8")
+    build(data, site)
+    assert tree_bytes(site) == before
+
+
+def test_every_link_in_a_county_site_resolves(tmp_path, county):
+    site = tmp_path / "site"
+    build(county, site)
+    broken = []
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":
+            continue  # absolute links: served from any depth
+        for href in re.findall(r'href="([^"#?]+)', page.read_text(encoding="utf-8")):
+            if re.match(r"^(https?:|tel:|mailto:|//)", href):
+                continue
+            target = (page.parent / urllib.parse.unquote(href)).resolve()
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append((page.relative_to(site).as_posix(), href))
+    assert broken == []
+
+
+def test_a_large_county_lists_towns_in_the_nav_and_villages_on_town_pages(tmp_path):
+    from generator.mask import mask
+    from generator.render import NAV_VILLAGES_MAX, render
+
+    data = tmp_path / "data"
+    write_demo(data, villages=NAV_VILLAGES_MAX + 1, months=1)
+    programs = all_programs()
+    dataset, _ = load(data)
+    today = dt.date.fromisoformat(TODAY)
+    decisions, _ = decide(dataset.notices, programs, today, WorkCalendar())
+    public, _ = mask(dataset.notices, programs)
+    rendered = render(dataset, public, decisions, programs, REPO / "templates", REPO / "content", today, False)
+    towns = next(item for item in rendered.nav if "各乡镇、村（社区）" in item)["各乡镇、村（社区）"]
+    assert all(isinstance(path, str) and path.startswith("towns/") for t in towns for path in t.values())
+    town = dataset.divisions.towns[0]
+    page = rendered.pages[f"towns/{town.code}/index.md"]
+    assert all(f"villages/{v.code}.md" in page for v in town.villages)
+
+
+def test_a_province_builds_its_counties_in_parallel_and_one_failure_stops_only_itself(tmp_path):
+    province, sites = tmp_path / "province", tmp_path / "sites"
+    done = run_generator("demo", "--villages", "4", "--months", "1", "--counties", "3", "--out", str(province),
+                         cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    counties = sorted(p.name for p in province.iterdir())
+    assert counties == ["990100", "990200", "990300"]
+    args = ("build-many", str(province), "--out", str(sites), "--jobs", "2", "--today", TODAY, "--content",
+            str(REPO / "content"), "--templates", str(REPO / "templates"), "--config", str(REPO / "mkdocs.yml"))
+    done = run_generator(*args, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    titles = {c: (sites / c / "index.html").read_text(encoding="utf-8") for c in counties}
+    assert "示范县" in titles["990100"] and "示范一县" in titles["990200"] and "示范二县" in titles["990300"]
+    # The same county built alone gives the same bytes.
+    alone = tmp_path / "alone"
+    build(province / "990200", alone)
+    assert tree_bytes(alone) == tree_bytes(sites / "990200")
+
+    before = {c: tree_bytes(sites / c) for c in counties}
+    broken = sorted((province / "990300" / "notices").glob("*.yaml"))[0]
+    broken.write_text(broken.read_text(encoding="utf-8").replace('kind: "', 'kind: "x'), encoding="utf-8")
+    done = run_generator(*args, cwd=REPO)
+    assert done.returncode == 1 and "990300" in done.stderr and "失败 1 个" in done.stderr
+    assert {c: tree_bytes(sites / c) for c in counties} == before
+
+
+@pytest.mark.parametrize("notice_id", ["2026-11-25-taoyuan-gs", "2026-12-101001-dibaourban-gs", "a", "x" * 48])
+def test_our_qr_svg_is_segnos_svg(notice_id):
+    import segno
+
+    from generator.notice_pages import notice_url, qr_svg
+
+    url = notice_url("https://gongshi.example.org/", notice_id)
+    expected = segno.make(url, error="m", mask=0).svg_inline(scale=3, dark="#000", light="#fff", title="扫码查看网上公示")
+    assert qr_svg(url) == expected
+
+
+@pytest.mark.parametrize("mistake, slug", [("{{ notice.no_such_field }}", "template-undefined"),
+                                           ("{% for row in %}", "template-syntax")])
+def test_a_mistake_in_a_body_template_is_reported_and_publishes_nothing(project, mistake, slug):
+    roster = project / "templates" / "_roster.html.j2"
+    roster.write_text(roster.read_text(encoding="utf-8") + mistake + "\n", encoding="utf-8")
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert done.returncode == 1 and f"[{slug}] templates/" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (project / "site").exists()
