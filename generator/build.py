@@ -114,8 +114,12 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
 
         progress("发布")
         swap_into_place(site_dir, paths.out)
-        cache.prune()
-        cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
+        try:
+            cache.prune(paths.out)
+            cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
+        except OSError as exc:  # the new site is published; only the next build's speed is at stake
+            warnings.append(Problem("cache-not-saved", f"网站已更新，但缓存没有保存（{exc.strerror or exc}）。"
+                                    "下次生成会慢一些；请检查磁盘空间。", str(cache.root), severity=Severity.WARNING))
         work = discard_in_background(work)  # the old site: 15,000 files take seconds to delete
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -271,8 +271,9 @@ def _build_many(args: argparse.Namespace) -> int:
         if result.returncode != 0:
             _say(result.messages)
 
-    results = build_many(counties, args.out, args.today, args.jobs, args.content, args.templates, args.config,
-                         on_done=report)
+    # The clock, read once here: a run that crosses midnight judges every county on the same day.
+    results = build_many(counties, args.out, args.today or dt.date.today(), args.jobs, args.content, args.templates,
+                         args.config, on_done=report)
     failed = [r.name for r in results if r.returncode != 0]
     _say(f"共 {len(results)} 个县，成功 {len(results) - len(failed)} 个"
          + (f"，失败 {len(failed)} 个（{'、'.join(failed)}），这些县原有网站没有改动" if failed else "")

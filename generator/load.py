@@ -184,8 +184,11 @@ class _Reader:
 # Rosters written by `import`: one flow mapping per line, keys plain, strings JSON-quoted, numbers plain
 # (importer.dump_notice). PyYAML builds every scalar in Python (12 s for 100,000 rows); these lines are
 # JSON once the keys are quoted, so they are read with json. Anything else is read as YAML.
-_FAST_ROW = re.compile(r'^- \{((?:[a-z_]+: (?:"(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?))'
-                       r'(?:, [a-z_]+: (?:"(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?))*)\}$')
+# Numbers only as PyYAML reads them too (an int, or a float with a point and a signed exponent), so a
+# roster means the same whichever reader takes it: "1e3" is text to PyYAML, so it goes to PyYAML.
+_FAST_NUMBER = r'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:e[+-][0-9]+)?)?'
+_FAST_ROW = re.compile(r'^- \{((?:[a-z_]+: (?:"(?:[^"\\]|\\.)*"|' + _FAST_NUMBER + r'))'
+                       r'(?:, [a-z_]+: (?:"(?:[^"\\]|\\.)*"|' + _FAST_NUMBER + r'))*)\}$')
 _FAST_KEY = re.compile(r'(^|, )([a-z_]+): (?=["0-9-])')
 _FAST_ROSTER_MIN = 1
 

@@ -123,9 +123,14 @@ def _svg(qr, scale: int, title: str) -> str:
 class Cache:
     """Content-addressed files under `root` (kept outside the published site). Writes are atomic."""
 
+    FILE_KINDS = ("pdf",)
+
     def __init__(self, root: Path | None):
         self.root = root
         self.keep: dict[str, set[str]] = {}  # kind -> file keys this build used (prune drops the rest)
+        # (kind, key, path in the site) made by this build: copied into the cache only after the new site
+        # passed the audit and is in place, so a failed build leaves nothing it made in the cache.
+        self.staged: list[tuple[str, str, str]] = []
         self._maps: dict[str, dict[str, str]] = {}  # kind -> the last build's map
         self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
 
@@ -180,14 +185,22 @@ class Cache:
     def remember(self, kind: str, key: str, value: str) -> None:
         self._used.setdefault(kind, {})[key] = value
 
-    def prune(self) -> None:
-        """Keep what this build used, drop the rest (yesterday's pages): the cache stays one build big.
-        Called after the new site is in place, so a failed build changes no entry a good one made."""
+    def stage(self, kind: str, key: str, site_path: str) -> None:
+        self.staged.append((kind, key, site_path))
+
+    def prune(self, site: Path | None = None) -> None:
+        """Take in what this build made (from the published `site`), keep what it used, drop the rest
+        (yesterday's pages): the cache stays one build big. Called after the new site is in place, so a
+        failed build changes no entry a good one made and adds none of its own."""
         if self.root is None:
             return
+        for kind, key, site_path in self.staged if site is not None else ():
+            with contextlib.suppress(OSError):
+                self.put(kind, key, (site / site_path).read_bytes())
         for kind, used in self._used.items():
             self.write_json(f"{kind}.json", used)
-        for kind, keep in self.keep.items():
+        for kind in sorted(set(self.keep) | set(self.FILE_KINDS)):
+            keep = self.keep.get(kind, set())  # a build that made no PDFs keeps none
             for path in (self.root / kind).glob("*/*"):
                 if path.name not in keep:
                     with contextlib.suppress(OSError):
@@ -234,7 +247,7 @@ def _render_one(index: int) -> tuple:
     cache: Cache = job["cache"]
     today = job["today"]
     pdf = job["pdfs"] and wants_pdf(v.status, v.notice.start, today)
-    key = digest(job["templates"], v, today, job["site"], pdf, job["url_base"])
+    key = digest(job["templates"], v, today, job["context"], pdf, job["url_base"])
     url = notice_url(job["url_base"], v.notice.id)
     qr_key = f"{job['code']}:{url}"
     qr = cache.lookup("qr", qr_key) or qr_svg(url)  # the address never changes: its QR code neither
@@ -268,8 +281,11 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
         return {}, []
     template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
     cache.lookup("fragments", ""), cache.lookup("qr", "")  # read the maps before forking: workers share them
+    # Everything else a template sees (site, divisions for the village names of a count table, the catalog),
+    # once: a renamed village must not stay on a cached page.
+    context = digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))
     _JOB.update(views=views, cache=cache, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
-                code=code_digest(),
+                code=code_digest(), context=context,
                 site=common["site"], url_base=base_url, template=template, common=common)
     try:
         workers = os.cpu_count() or 1

@@ -51,6 +51,7 @@ def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> l
         data = cache.get("pdf", key)
         if data is None:
             missing.append((key, document, out_dir / f"{page.id}.pdf"))
+            cache.stage("pdf", key, f"pdf/{page.id}.pdf")  # into the cache once the site passed the audit
         else:
             (out_dir / f"{page.id}.pdf").write_bytes(data)
     _PDF_JOB.update(css=css_text, cache=cache)
@@ -78,5 +79,4 @@ def _make_pdf(item: tuple) -> None:
     if "stylesheet" not in _PDF_JOB:
         _PDF_JOB["stylesheet"] = weasyprint.CSS(string=_PDF_JOB["css"])
     data = weasyprint.HTML(string=document).write_pdf(stylesheets=[_PDF_JOB["stylesheet"]])
-    _PDF_JOB["cache"].put("pdf", key, data)
     out.write_bytes(data)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_generator, tree_bytes
+from conftest import REPO, fake_id, run_generator, tree_bytes
 from generator.demo import approval_text, write_demo
 from generator.load import load
 from generator.mask import is_masked_name
@@ -193,3 +193,47 @@ def test_a_mistake_in_a_body_template_is_reported_and_publishes_nothing(project,
     done = run_generator("build", "--today", "2026-11-30", cwd=project)
     assert done.returncode == 1 and f"[{slug}] templates/" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and not (project / "site").exists()
+
+
+# -- found in review: what a cached page or PDF must never outlive --------------------------------------
+
+def _project_build(project: Path, today: str = "2026-11-30"):
+    return run_generator("build", "--today", today, cwd=project)
+
+
+def test_a_renamed_village_is_renamed_on_every_cached_page(project):
+    assert _project_build(project).returncode == 0
+    divisions = project / "data/divisions.yaml"
+    divisions.write_text(divisions.read_text(encoding="utf-8").replace("name: 柳溪村}", "name: 柳河村}"), encoding="utf-8")
+    assert _project_build(project).returncode == 0  # warm: the cache holds the old pages
+    counts = (project / "site/notices/2026-11-10-county-ge-gk/index.html").read_text(encoding="utf-8")
+    assert "柳河村" in counts and "柳溪村" not in counts
+
+
+def test_a_build_that_fails_the_audit_puts_none_of_its_pdfs_in_the_cache(project):
+    from generator.pdf import has_chinese_font
+
+    if not has_chinese_font():
+        pytest.skip("no Chinese font: no PDFs (make system-deps installs one)")
+    assert _project_build(project).returncode == 0
+    cache = project / ".site.cache" / "pdf"
+    before = sorted(p.name for p in cache.rglob("*") if p.is_file())
+    assert before
+    template = project / "templates/notice.html.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        '<h2 id="objection">如何反映意见</h2>', f'<h2 id="objection">如何反映意见</h2><p>{fake_id(9)}</p>'), encoding="utf-8")
+    done = _project_build(project)
+    assert done.returncode == 1 and "审计" in done.stderr
+    assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == before  # nothing the failed build made
+
+
+def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(project):
+    assert _project_build(project).returncode == 0
+    fragments = project / ".site.cache" / "fragments.json"
+    fragments.unlink()
+    (fragments / "x").mkdir(parents=True)  # writing the map now fails
+    done = _project_build(project, "2026-12-01")
+    assert done.returncode == 0, done.stderr
+    assert "[cache-not-saved]" in done.stderr
+    assert '"today": "2026-12-01"' in (project / "site/manifest.json").read_text(encoding="utf-8")
+
