@@ -152,7 +152,7 @@ class MaskRecord:
     count: int
 
 
-ROW_TOTAL = "row_total"  # the key of a row's total in an aggregate notice's rows
+GRAND_TOTAL = "grand_total"  # the key of the grand total in an aggregate notice's totals (several columns)
 
 
 def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter) -> tuple[list[dict], dict]:
@@ -167,7 +167,7 @@ def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter) -> tuple[li
             counts[(spec.code, "count", "suppress_secondary")] += 1
         elif value.startswith("<"):
             counts[(spec.code, "count", "suppress_small")] += 1
-    return out, {**dict(zip(fields, column_totals)), **({ROW_TOTAL: grand} if several else {})}
+    return out, {**dict(zip(fields, column_totals)), **({GRAND_TOTAL: grand} if several else {})}
 
 
 def mask(notices: list[Notice], programs: dict[str, ProgramSpec]) -> tuple[list[PublicNotice], list[MaskRecord]]:

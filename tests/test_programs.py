@@ -190,7 +190,7 @@ def test_no_village_gets_a_total_of_its_own_and_one_column_no_grand_total(projec
     notice = next(n for n in dataset.notices if n.program == "orphan_allowance")
     public, _ = mask([notice], specs)
     assert all(set(row) == {"village", "dispersed", "institutional"} for row in public[0].rows)
-    assert set(public[0].totals) == {"dispersed", "institutional", "row_total"}
+    assert set(public[0].totals) == {"dispersed", "institutional", "grand_total"}
     one = dataclasses.replace(specs["orphan_allowance"], fields=specs["orphan_allowance"].fields[:2])
     public, _ = mask([notice], {**specs, "orphan_allowance": one})
     assert set(public[0].totals) == {"dispersed"}
