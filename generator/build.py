@@ -24,6 +24,7 @@ from .audit import audit_memo, failed, summary
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
+from .mkdocs_notices import PageLinks
 from .notice_pages import Cache
 from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
@@ -98,9 +99,11 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
     try:
+        # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
+        links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE))
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
-                                        cache)
+                                        cache, links)
         _stop_on_errors("site", problems)
         write_manifest(site_dir, manifest(dataset.notices, decisions, today))
 
@@ -108,7 +111,8 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
         person_keys = frozenset(row.person_key for n in dataset.notices for row in n.roster if row.person_key)
         memo = cache.read_json("audit-memo.json")
-        findings, memo = audit_memo(site_dir, allowed, person_keys, memo)
+        known = {f"notices/{notice_id}/index.html": record[0] for notice_id, record in links.written.items()}
+        findings, memo = audit_memo(site_dir, allowed, person_keys, memo, known)
         if failed(findings):
             raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
 
@@ -117,6 +121,7 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         try:
             cache.prune(paths.out)
             cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
+            cache.write_json(PAGES_FILE, links.written)
         except OSError as exc:  # the new site is published; only the next build's speed is at stake
             warnings.append(Problem("cache-not-saved", f"网站已更新，但缓存没有保存（{exc.strerror or exc}）。"
                                     "下次生成会慢一些；请检查磁盘空间。", str(cache.root), severity=Severity.WARNING))
@@ -127,6 +132,7 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
 
 
 MANIFEST_FILE = "manifest.json"
+PAGES_FILE = "pages.json"  # in the cache: how the published notice pages were made (mkdocs_notices.PageLinks)
 
 
 def cache_dir(out: Path) -> Path:

@@ -13,9 +13,11 @@ page uses them in any other way (the build then fails, rather than publish a wro
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from mkdocs.commands.build import get_context
@@ -62,13 +64,24 @@ class ShellError(Exception):
     pass
 
 
+@dataclass
+class PageLinks:
+    """The published site and what its notice pages were made from (`written` by the build that made
+    it): an unchanged page is linked from there instead of written again (NoticePagesPlugin._reuse)."""
+
+    published: str | None
+    previous: dict[str, list]
+    written: dict[str, list] = field(default_factory=dict)  # notice id -> [page key, inode, size, mtime_ns]
+
+
 class NoticePagesPlugin(BasePlugin):
     def __init__(self, notices: dict[str, NoticePage], blocks: dict[str, str] | None = None,
-                 cache: Cache | None = None):
+                 cache: Cache | None = None, links: PageLinks | None = None):
         super().__init__()
         self.notices = notices
         self.blocks = blocks or {}
         self.cache = cache or Cache(None)
+        self.links = links or PageLinks(None, {})
         self.nav = None
         self.env = None
         self.files: Files | None = None
@@ -130,17 +143,47 @@ class NoticePagesPlugin(BasePlugin):
         if not self.notices:
             return
         head, middle, tail, canonical = self.shell(config)
+        shell = digest(head, middle, tail, canonical)
         root = config.site_dir
+        os.makedirs(os.path.join(root, "notices"), exist_ok=True)
         for notice_id, page in self.notices.items():
+            folder = os.path.join(root, "notices", notice_id)
+            with contextlib.suppress(FileExistsError):  # a PDF copy may be there already
+                os.mkdir(folder)
+            dest = os.path.join(folder, "index.html")
+            # The page is the shell with this title and address around this content: its key says so.
+            key = digest(shell, notice_id, page.title, page.key) if page.key else ""
+            if key and self._reuse(notice_id, key, dest):
+                continue
             title = html.escape(page.title, quote=False)
             # As the search plugin does for every page it sees: its markers are for it alone.
             content = _SEARCH_MARKERS.sub("", page.html)
             text = (head.replace(TITLE, title).replace(canonical, f"notices/{notice_id}/")
                     + content + middle + tail.replace(TITLE, title))
-            folder = os.path.join(root, "notices", notice_id)
-            os.makedirs(folder, exist_ok=True)
-            with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as fh:
+            with open(dest, "w", encoding="utf-8") as fh:
                 fh.write(text)
+            if key:
+                st = os.stat(dest)
+                self.links.written[notice_id] = [key, st.st_ino, st.st_size, st.st_mtime_ns]
+
+    def _reuse(self, notice_id: str, key: str, dest: str) -> bool:
+        """Link the published page into the new site when it was made from the same key and is still
+        the very file that build wrote (same inode, size and modification time): a page edited or
+        replaced since, or a record that does not match the published site, is written anew.
+        Files are never changed in place (every build writes new ones), so the link is safe."""
+        old = self.links.previous.get(notice_id)
+        if self.links.published is None or not old or old[0] != key:
+            return False
+        src = os.path.join(self.links.published, "notices", notice_id, "index.html")
+        try:
+            st = os.stat(src)
+            if [st.st_ino, st.st_size, st.st_mtime_ns] != old[1:]:
+                return False
+            os.link(src, dest)
+        except OSError:  # gone, or a file system without hard links: write it
+            return False
+        self.links.written[notice_id] = list(old)
+        return True
 
     def shell(self, config: MkDocsConfig) -> tuple[str, str, str, str]:
         """The theme's page for a notice, split around its content, with the title still a placeholder."""

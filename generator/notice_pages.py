@@ -48,6 +48,7 @@ class NoticePage:
     pdf: bool  # whether a PDF copy is made and linked (wants_pdf)
     issuer: str = ""  # for the search index, with the title (never the roster)
     document_number: str = ""
+    key: str = ""  # digest of everything `html` is made from (the fragment cache key); "" = unknown
 
 
 def fill_blocks(text: str, blocks: dict[str, str]) -> str:
@@ -308,5 +309,5 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
             continue
         cache.remember("fragments", key, html)
         notice = by_id[notice_id]
-        pages[notice_id] = NoticePage(notice_id, title, html, pdf, notice.issuer, notice.document_number)
+        pages[notice_id] = NoticePage(notice_id, title, html, pdf, notice.issuer, notice.document_number, key)
     return pages, problems

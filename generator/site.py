@@ -16,7 +16,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
-from .mkdocs_notices import NoticePagesPlugin, ShellError
+from .mkdocs_notices import NoticePagesPlugin, PageLinks, ShellError
 from .notice_pages import Cache
 from .pdf import write_notice_pdfs
 from .render import Rendered
@@ -64,7 +64,7 @@ def _build_date(today: dt.date):
 
 def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title: str, site_url: str,
                today: dt.date, search_words: list[str] = (), pdf_css: Path | None = None,
-               cache: Cache | None = None) -> tuple[Path, list[Problem]]:
+               cache: Cache | None = None, links: PageLinks | None = None) -> tuple[Path, list[Problem]]:
     """Build into `work_dir/site`; return it and any MkDocs problems (strict: a warning is a problem)."""
     docs_dir, site_dir = work_dir / "docs", work_dir / "site"
     write_pages(rendered, docs_dir)
@@ -89,7 +89,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
                     if name.endswith("search"):
                         plugin.config.jieba_dict_user = str(user_dict)
             # Notice pages: HTML put into the theme's page, without Markdown (mkdocs_notices.py).
-            config.plugins["gongshi-notices"] = NoticePagesPlugin(rendered.notices, rendered.blocks, cache)
+            config.plugins["gongshi-notices"] = NoticePagesPlugin(rendered.notices, rendered.blocks, cache, links)
             # Loading the search plugin imports jieba, which sets its own logger to DEBUG and
             # announces its dictionary cache on stderr; clerks need none of that.
             logging.getLogger("jieba").setLevel(logging.WARNING)

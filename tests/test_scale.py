@@ -94,6 +94,22 @@ def test_cached_and_cold_builds_are_byte_identical_and_one_approval_updates_ever
     assert f"notices/{new_id}/" in (site / "search/search_index.json").read_text(encoding="utf-8")
 
 
+def test_unchanged_notice_pages_are_linked_from_the_published_site_and_an_edited_one_is_written_anew(tmp_path, county):
+    site = tmp_path / "site"
+    build(county, site)
+    pages = sorted(site.glob("notices/*/index.html"))
+    before = {p: p.stat().st_ino for p in pages}
+    build(county, site)  # nothing changed: every notice page is the very file published before
+    assert {p: p.stat().st_ino for p in pages} == before
+    edited = pages[0]
+    good = edited.read_bytes()
+    edited.write_bytes(good.replace(b"</body>", b"<!-- edited by hand --></body>"))
+    build(county, site)
+    assert edited.read_bytes() == good  # rewritten from data, not linked
+    assert edited.stat().st_ino != before[edited]
+    assert all(p.stat().st_ino == before[p] for p in pages[1:])
+
+
 def test_a_failed_build_leaves_site_and_cache_usable(tmp_path, county):
     data = tmp_path / "data"
     shutil.copytree(county, data)
