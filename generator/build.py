@@ -79,7 +79,8 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])
 
     progress("脱敏")
-    public, mask_record = mask(dataset.notices, programs)
+    cache = Cache(cache_dir(paths.out))
+    public, mask_record = mask(dataset.notices, programs, cache)
 
     progress("生成页面")
     font = has_chinese_font()  # the machine, read here at the edge: without a Chinese font no PDFs
@@ -90,7 +91,6 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     if not font:
         warnings.append(Problem("no-chinese-font", "本机没有中文字体，本次不生成 PDF 打印版。" + FONT_HINT, "PDF",
                                 severity=Severity.WARNING))
-    cache = Cache(cache_dir(paths.out))
     rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs, cache)
 
     progress("生成网站")

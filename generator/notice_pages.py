@@ -199,7 +199,8 @@ class Cache:
             with contextlib.suppress(OSError):
                 self.put(kind, key, (site / site_path).read_bytes())
         for kind, used in self._used.items():
-            self.write_json(f"{kind}.json", used)
+            if self._maps.get(kind) != used:  # a map this build used as it found it stays as it is
+                self.write_json(f"{kind}.json", used)
         for kind in sorted(set(self.keep) | set(self.FILE_KINDS)):
             keep = self.keep.get(kind, set())  # a build that made no PDFs keeps none
             for path in (self.root / kind).glob("*/*"):

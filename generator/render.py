@@ -20,7 +20,7 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
-from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, fill_blocks, NoticePage, notice_url, page_url, qr_svg, render_notice_pages  # noqa: F401 (re-exported)
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date
@@ -167,9 +167,19 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     pages: dict[str, str] = {}
 
     mistakes = _TemplateProblems()
+    cache = cache or Cache(None)
+
+    notices: dict[str, NoticePage] = {}
+    with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):
+        # HTML, not Markdown, on every core, cached: see notice_pages.py.
+        notices, found = render_notice_pages(env, views, common, dataset.site.base_url, today, pdfs, templates_dir,
+                                             cache)
+        for problem in found:
+            mistakes._add(problem)
 
     blocks: dict[str, str] = {}
     list_template = env.get_template(NOTICE_LIST_TEMPLATE)
+    lists_key = templates_digest(templates_dir)
 
     def page(path: str, template: str, **context) -> None:
         href = _url_linker(path)
@@ -179,7 +189,16 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
             if not items:
                 return empty
             marker = f"<!-- gongshi-notice-list {len(blocks) + 1} -->"
-            blocks[marker] = list_template.render(items=items, href=href, **common)
+            # A notice page's key covers all a template can see of its notice (with today and the context):
+            # a list of the same notices on the same page is the same HTML.
+            keys = [notices[v.notice.id].key if v.notice.id in notices else "" for v in items]
+            key = digest(lists_key, path, keys) if all(keys) else ""
+            html = cache.lookup("lists", key) if key else None
+            if html is None:
+                html = list_template.render(items=items, href=href, **common)
+            if key:
+                cache.remember("lists", key, html)
+            blocks[marker] = html
             return markupsafe.Markup(marker)
 
         with mistakes.at(f"templates/{template}"):
@@ -201,13 +220,6 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         for village in town.villages:
             page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
                  views=by_village.get(village.code, []))
-    notices: dict[str, NoticePage] = {}
-    with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):
-        # HTML, not Markdown, on every core, cached: see notice_pages.py.
-        notices, found = render_notice_pages(env, views, common, dataset.site.base_url, today, pdfs, templates_dir,
-                                             cache or Cache(None))
-        for problem in found:
-            mistakes._add(problem)
     with mistakes.at("templates/feed.xml.j2"):
         pages["feed.xml"] = env.get_template("feed.xml.j2").render(
             views=views[:FEED_ENTRIES], notice_url=notice_url, **common)
