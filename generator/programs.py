@@ -190,6 +190,18 @@ class CadenceRule:
 
 
 @dataclass(frozen=True)
+class CarryOverRule:
+    """Statements run on from period to period: one statement per village and `period` (a month
+    summary field), and its `opening` balance is the `closing` balance of the month before, where the
+    village published that month (财务收支: 上月结余 = 上月公开的本月结余)."""
+
+    period: str
+    opening: str
+    closing: str
+    source: Source
+
+
+@dataclass(frozen=True)
 class ProgramSpec:
     code: str
     title: str
@@ -224,6 +236,7 @@ class ProgramSpec:
     approval_label: str | None = None  # what `approved_on` means on the page, where not 审批日期
     catalog: CatalogEntry | None = None
     cadence: CadenceRule | None = None
+    carry_over: CarryOverRule | None = None
     importable: bool = True  # False: written by hand in data/, not imported from a roster
 
     @property
@@ -242,7 +255,8 @@ class ProgramSpec:
                  self.post_hoc.source if self.post_hoc else None, self.deadline.source if self.deadline else None,
                  *(e.source for e in self.excludes), *(c.source for c in self.checks),
                  self.catalog.source if self.catalog else None, self.cadence.source if self.cadence else None,
-                 *(t.source for t in self.totals), *(r.source for r in self.ratios)]
+                 *(t.source for t in self.totals), *(r.source for r in self.ratios),
+                 self.carry_over.source if self.carry_over else None]
         return list(dict.fromkeys(s for s in found if s is not None))
 
 
@@ -304,6 +318,11 @@ def _check_records(spec: ProgramSpec) -> None:
     for r in spec.ratios:
         if not {r.field, r.of} | ({r.when.field} if r.when else set()) <= rows:
             raise ValueError(f"{spec.code}: ratio on {r.field} names an undeclared field")
+    if spec.carry_over:
+        c = spec.carry_over
+        types = {f.name: f.type for f in spec.summary_fields}
+        if types.get(c.period) != "month" or types.get(c.opening) != "money" or types.get(c.closing) != "money":
+            raise ValueError(f"{spec.code}: carry_over needs a month summary field and two money summary fields")
     if spec.title_format:
         names = {name for _, name, _, _ in string.Formatter().parse(spec.title_format) if name}
         if not names <= TITLE_PLACES | summary:
@@ -354,6 +373,8 @@ def _parse(raw: dict) -> ProgramSpec:
         cadence=CadenceRule(int(raw["cadence"]["months"]), _source(raw["cadence"]["source"]))
         if raw.get("cadence") else None,
         importable=bool(raw.get("importable", True)),
+        carry_over=CarryOverRule(raw["carry_over"]["period"], raw["carry_over"]["opening"], raw["carry_over"]["closing"],
+                                 _source(raw["carry_over"]["source"])) if raw.get("carry_over") else None,
     )
     if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
                            or spec.publicity):

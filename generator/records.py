@@ -143,6 +143,47 @@ def record_problems(notice: Notice, spec: ProgramSpec, check_field) -> list[Prob
     return problems
 
 
+def _previous_month(period: str) -> str:
+    year, month = (int(x) for x in MONTH.match(period).groups())
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+
+
+def carry_over_problems(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
+    """Across a village's statements (spec `carry_over`): one statement a month, and each month's
+    opening balance is the closing balance the village published for the month before."""
+    groups: dict[tuple[str, str, str], list[Notice]] = {}
+    for notice in notices:
+        spec = programs.get(notice.program)
+        period = notice.summary.get(spec.carry_over.period) if spec and spec.carry_over else None
+        if isinstance(period, str) and MONTH.match(period):  # a bad month is reported by the field checks
+            groups.setdefault((notice.program, notice.division_code, period), []).append(notice)
+    problems = []
+    for (program, division, period), group in sorted(groups.items()):
+        spec = programs[program]
+        rule = spec.carry_over
+        labels = {f.name: f.label.replace("（元）", "") for f in spec.summary_fields}
+        first, *others = sorted(group, key=lambda n: (n.where.file, n.id))
+        for other in others:
+            problems.append(Problem(
+                "period-duplicate",
+                f"{cn_month(period)}的{spec.short}已经在 {first.where.file} 中公开，同一村（社区）每个月只能有一份。"
+                "请把两份合并成一份，或改正“所属月份”。", other.where.file,
+                other.summary_lines.get(rule.period, other.where.line), rule.period))
+        before = groups.get((program, division, _previous_month(period)))
+        if others or not before or len(before) != 1:
+            continue
+        opening, closing = _money(first.summary.get(rule.opening)), _money(before[0].summary.get(rule.closing))
+        if opening is None or closing is None or opening == closing:
+            continue
+        problems.append(Problem(
+            "balance-not-carried",
+            f"“{labels[rule.opening]}”写的是 {_yuan(opening)}，但 {before[0].where.file} 公开的"
+            f"{cn_month(_previous_month(period))}“{labels[rule.closing]}”为 {_yuan(closing)}，相差 {_yuan(abs(opening - closing))}。"
+            f"请核对两个月的账目，改正后重新生成；账目前后接不上的不能公开。依据：{rule.source.cite()}。",
+            first.where.file, first.summary_lines.get(rule.opening, first.where.line), rule.opening))
+    return problems
+
+
 def check_date_field(row: RosterRow, f: FieldSpec) -> str | None:
     """The message for a bad `date` or `month` value, else None."""
     value = row.fields.get(f.name)

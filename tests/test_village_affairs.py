@@ -144,6 +144,37 @@ def test_an_item_changed_without_its_total_is_caught(project):
     assert found == [("expense_total", 12)]
 
 
+# -- one statement a month, each starting where the last ended --
+
+def test_an_opening_balance_that_is_not_last_months_closing_balance_is_reported(project):
+    # October still reconciles on its own (opening and closing both 10 元 less), but it does not start
+    # where September, as published, ended.
+    line = replace_in(project, FINANCE, "opening_balance: 35210.50", "opening_balance: 35200.50")
+    replace_in(project, FINANCE, "closing_balance: 52535.10", "closing_balance: 52525.10")
+    [problem] = [p for p in problems_of(project) if p.severity is Severity.ERROR]
+    assert (problem.slug, problem.file, problem.line, problem.column) == ("balance-not-carried", FINANCE, line,
+                                                                          "opening_balance")
+    assert "35200.50 元" in problem.message and "35210.50 元" in problem.message and "相差 10.00 元" in problem.message
+    assert "2026-10-09-taoyuan-cw.yaml" in problem.message and "2026年9月" in problem.message
+    assert "第三十条最后一款" in problem.message
+
+
+def test_two_statements_for_one_village_and_month_are_refused(project):
+    text = (project / FINANCE).read_text(encoding="utf-8")
+    copy = "data/notices/2026-11-07-taoyuan-cw.yaml"
+    (project / copy).write_text(text, encoding="utf-8")
+    found = [p for p in problems_of(project) if p.slug == "period-duplicate"]
+    line = text[:text.index("period:")].count("\n") + 1
+    assert [(p.file, p.line, p.column) for p in found] == [(copy, line, "period")]
+    assert FINANCE.rsplit("/", 1)[1] in found[0].message and "2026年10月" in found[0].message
+    assert not [p for p in problems_of(project) if p.slug == "balance-not-carried"]  # one problem, said once
+
+
+def test_a_month_without_the_month_before_needs_no_carry_over(project):
+    (project / "data/notices/2026-10-09-taoyuan-cw.yaml").unlink()
+    assert [p for p in problems_of(project) if p.severity is Severity.ERROR] == []
+
+
 def test_every_problem_of_every_statement_in_one_run(project):
     replace_in(project, FINANCE, "income_total: 48600.00", "income_total: 1.00")
     replace_in(project, "data/notices/2026-11-06-songlin-cw.yaml", "expense_total: 15780.00", "expense_total: 15870.00")
@@ -250,6 +281,10 @@ def test_a_spec_rule_naming_an_undeclared_field_fails_at_start_up():
     raw = yaml.safe_load((REPO / "generator/programs/village_affairs_finance.yaml").read_text(encoding="utf-8"))
     raw["totals"][0]["sum"] = "amonut"
     with pytest.raises(ValueError, match="undeclared"):
+        _parse(raw)
+    raw = yaml.safe_load((REPO / "generator/programs/village_affairs_finance.yaml").read_text(encoding="utf-8"))
+    raw["carry_over"]["opening"] = "income_totl"
+    with pytest.raises(ValueError, match="carry_over"):
         _parse(raw)
     raw = yaml.safe_load((REPO / "generator/programs/village_affairs_one_matter.yaml").read_text(encoding="utf-8"))
     raw["ratios"][0]["at_least"] = "1/2"
