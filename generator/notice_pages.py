@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import posixpath
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .report import Problem
 NOTICE_TEMPLATE = "notice.html.j2"
 NOTICE_LIST_TEMPLATE = "_notice_list.html.j2"
 _BLOCK = re.compile(r"<!-- gongshi-notice-list [0-9]+ -->")
+CACHE_DB = "cache.sqlite"  # the small entries of the cache (Cache.lookup)
 WORKER_MIN_NOTICES = 400  # below this, forking costs more than it saves
 PDF_RECENT_DAYS = 7  # see wants_pdf
 
@@ -133,8 +135,9 @@ class Cache:
         # (kind, key, path in the site) made by this build: copied into the cache only after the new site
         # passed the audit and is in place, so a failed build leaves nothing it made in the cache.
         self.staged: list[tuple[str, str, str]] = []
-        self._maps: dict[str, dict[str, str]] = {}  # kind -> the last build's map
         self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
+        self._conn: sqlite3.Connection | None = None
+        self._conn_pid = 0
 
     def path(self, kind: str, key: str) -> Path | None:
         if self.root is None:
@@ -177,12 +180,39 @@ class Cache:
         tmp.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.root / name)
 
-    # Small values (page fragments, QR codes) live in one JSON map per kind: 15,000 little files cost
-    # seconds to write and read; one map a fraction of a second. Big ones (PDFs) are files.
+    # Small values (page fragments, QR codes, lists …) live in one SQLite table: 15,000 little files cost
+    # seconds to write and read, and one JSON map per kind had to be read whole and written whole (130 MB
+    # for a county) when one notice changed. Big ones (PDFs) are files.
+    def _reader(self) -> sqlite3.Connection | None:
+        """A read-only connection of this process (forked workers open their own); None without a cache."""
+        if self.root is None:
+            return None
+        if self._conn is None or self._conn_pid != os.getpid():
+            path = self.root / CACHE_DB
+            if not path.is_file():
+                return None  # a first build reads nothing and creates nothing before it succeeded
+            try:
+                self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            except sqlite3.Error:
+                return None
+            self._conn_pid = os.getpid()
+        return self._conn
+
+    def close(self) -> None:
+        """Close this process's connection (before forking workers: they open their own)."""
+        if self._conn is not None and self._conn_pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
     def lookup(self, kind: str, key: str) -> str | None:
-        if kind not in self._maps:
-            self._maps[kind] = self.read_json(f"{kind}.json")
-        return self._maps[kind].get(key)
+        conn = self._reader()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        except sqlite3.Error:  # damaged or from another version: built anew, and replaced at the end
+            return None
+        return row[0] if row else None
 
     def remember(self, kind: str, key: str, value: str) -> None:
         self._used.setdefault(kind, {})[key] = value
@@ -193,21 +223,45 @@ class Cache:
     def prune(self, site: Path | None = None) -> None:
         """Take in what this build made (from the published `site`), keep what it used, drop the rest
         (yesterday's pages): the cache stays one build big. Called after the new site is in place, so a
-        failed build changes no entry a good one made and adds none of its own."""
+        failed build changes no entry a good one made and adds none of its own. Raises OSError."""
         if self.root is None:
             return
         for kind, key, site_path in self.staged if site is not None else ():
             with contextlib.suppress(OSError):
                 self.put(kind, key, (site / site_path).read_bytes())
-        for kind, used in self._used.items():
-            if self._maps.get(kind) != used:  # a map this build used as it found it stays as it is
-                self.write_json(f"{kind}.json", used)
+        self.close()
+        try:
+            self._save_entries()
+        except sqlite3.Error as exc:
+            raise OSError(f"{self.root / CACHE_DB}: {exc}") from exc
         for kind in sorted(set(self.keep) | set(self.FILE_KINDS)):
             keep = self.keep.get(kind, set())  # a build that made no PDFs keeps none
             for path in (self.root / kind).glob("*/*"):
                 if path.name not in keep:
                     with contextlib.suppress(OSError):
                         path.unlink()
+
+    def _save_entries(self) -> None:
+        """Write the entries this build made and delete those it did not use, kind by kind; kinds this
+        build did not use at all stay as they are."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.root / CACHE_DB)
+        try:
+            with conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
+                             "value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                for kind, used in sorted(self._used.items()):
+                    old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
+                    conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                                     [(kind, key, value) for key, value in used.items() if key not in old])
+                    conn.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
+                                     [(kind, key) for key in sorted(old - used.keys())])
+        finally:
+            conn.close()
+        for legacy in self.root.glob("*.json"):  # the maps of earlier versions
+            if legacy.stem in self._used:
+                with contextlib.suppress(OSError):
+                    legacy.unlink()
 
 
 def digest(*parts: object) -> str:
@@ -283,7 +337,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     if not views:
         return {}, []
     template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
-    cache.lookup("fragments", ""), cache.lookup("qr", "")  # read the maps before forking: workers share them
+    cache.close()  # a SQLite connection must not cross a fork: each worker opens its own
     # Everything else a template sees (site, divisions for the village names of a count table, the catalog),
     # once: a renamed village must not stay on a cached page.
     context = digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))

@@ -267,11 +267,24 @@ def test_a_build_that_fails_the_audit_puts_none_of_its_pdfs_in_the_cache(project
     assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == before  # nothing the failed build made
 
 
+def test_a_damaged_cache_is_rebuilt_and_the_site_is_the_same(project):
+    assert _project_build(project).returncode == 0
+    first = tree_bytes(project / "site")
+    entries = project / ".site.cache" / "cache.sqlite"
+    entries.write_bytes(b"not a database" * 100)
+    assert _project_build(project).returncode == 0
+    assert tree_bytes(project / "site") == first
+    entries.write_bytes(entries.read_bytes()[:4096])  # a database cut short
+    done = _project_build(project)
+    assert done.returncode == 0 or "[cache-not-saved]" in done.stderr
+    assert tree_bytes(project / "site") == first and "Traceback" not in done.stderr
+
+
 def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(project):
     assert _project_build(project).returncode == 0
-    fragments = project / ".site.cache" / "fragments.json"
-    fragments.unlink()
-    (fragments / "x").mkdir(parents=True)  # writing the map now fails
+    entries = project / ".site.cache" / "cache.sqlite"
+    entries.unlink()
+    (entries / "x").mkdir(parents=True)  # writing the entries now fails
     done = _project_build(project, "2026-12-01")
     assert done.returncode == 0, done.stderr
     assert "[cache-not-saved]" in done.stderr
