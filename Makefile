@@ -14,11 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# Debian packages: a Chinese font and Pango for the PDFs (WeasyPrint), Chromium for the browser tests.
+# Debian packages: a Chinese font and Pango for the PDFs (WeasyPrint), Chromium for the browser tests,
+# zbar to read the printed QR code back.
 # Installed when missing and running as root (CI, a county's server); otherwise a hint is printed.
-SYSTEM_PACKAGES := fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 chromium
+SYSTEM_PACKAGES := fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 chromium zbar-tools
 system-deps:
 	@if fc-list :lang=zh family 2>/dev/null | grep -q . && command -v chromium >/dev/null 2>&1 \
+	    && command -v zbarimg >/dev/null 2>&1 \
 	    && ldconfig -p 2>/dev/null | grep -q libpangoft2; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \

@@ -282,9 +282,9 @@ _job: dict = {}
 
 
 def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
-          data_mode: bool, memo: dict | None = None, known: dict | None = None) -> None:
+          data_mode: bool, memo: dict | None = None) -> None:
     _job.update(root=Path(root), allowed=allowed, person_keys=person_keys, data_mode=data_mode,
-                automaton=raw.automaton() if raw else None, memo=memo or {}, known=known or {})
+                automaton=raw.automaton() if raw else None, memo=memo or {})
 
 
 def _audit_chunk(paths: list[Path]) -> list[Finding]:
@@ -312,23 +312,21 @@ _HEX_MAP = bytes(ord("x") if chr(b) in "0123456789abcdefABCDEF" else ord(" ") fo
 _HEX_RUN = b"x" * 64
 
 
-def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str], memo: dict[str, list],
-               known: dict[str, str] | None = None) -> tuple[list[Finding], dict[str, list]]:
+def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str], memo: dict[str, list]
+               ) -> tuple[list[Finding], dict[str, list]]:
     """`audit`, remembering by content: returns the findings and the memo entries of this run's files.
 
     The key is the file's path and bytes with the allowed numbers; a file holding any 64-hex run (a
-    possible person key, whose set changes with the data) is always audited afresh. `known` maps a path
-    to a digest that fixes its bytes (a notice page's key): such a file audited before is not read
-    again. Only for the build: raw rosters and data/ mode never use it."""
+    possible person key, whose set changes with the data) is always audited afresh. Only for the build:
+    raw rosters and data/ mode never use it."""
     paths = sorted(root.rglob("*"))
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     job = (str(root), allowed, person_keys, None, False)
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job, memo)
-        _job["known"] = known or {}
         results = [_audit_chunk_memo(chunk) for chunk in chunks]
     else:
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_init, initargs=(*job, memo, known)) as pool:
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_init, initargs=(*job, memo)) as pool:
             results = list(pool.map(_audit_chunk_memo, chunks))
     findings = [f for found, _ in results for f in found]
     entries = {k: v for _, used in results for k, v in used.items()}
@@ -342,7 +340,7 @@ def code_digest() -> str:
 
 
 def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]]:
-    root, allowed, keys, memo, known = _job["root"], _job["allowed"], _job["person_keys"], _job["memo"], _job["known"]
+    root, allowed, keys, memo = _job["root"], _job["allowed"], _job["person_keys"], _job["memo"]
     findings, used = [], {}
     prefix = f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
     for path in paths:
@@ -350,19 +348,11 @@ def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]
             findings += _audit_chunk([path])
             continue
         rel = path.relative_to(root).as_posix()
-        if rel in known:  # its bytes are fixed by this digest; a file with a 64-hex run never got an entry
-            key = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00known\x00" + known[rel].encode()).hexdigest()
-            if key in memo:
-                used[key] = memo[key]
-                findings += [Finding(**f) for f in memo[key]]
-                continue
-        else:
-            key = None
         data = path.read_bytes()
         if _HEX_RUN in data.translate(_HEX_MAP):
             findings += audit_file(path, rel, allowed, keys)
             continue
-        key = key or hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00" + data).hexdigest()
+        key = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00" + data).hexdigest()
         if key in memo:
             found = [Finding(**f) for f in memo[key]]
         else:

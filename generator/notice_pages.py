@@ -103,7 +103,8 @@ QR_BORDER = 4  # the quiet zone the QR standard asks for, in modules
 
 def _svg(image, scale: int, title: str) -> str:
     """One path of horizontal runs of dark modules (`image`: one pixel a module, 0 dark), each move
-    relative to the end of the run before; a white square under it for the quiet zone."""
+    relative to the end of the run before; a white square under it for the quiet zone. The viewBox lets
+    the print stylesheets shrink it to 25 mm whole (without one the symbol was cut off and unreadable)."""
     import numpy
 
     dark = numpy.asarray(image) < 128
@@ -119,7 +120,7 @@ def _svg(image, scale: int, title: str) -> str:
         cx, cy = end, y
     size = n + 2 * QR_BORDER
     px = size * scale
-    return (f'<svg width="{px}" height="{px}" class="qr"><title>{title}</title><g transform="scale({scale})">'
+    return (f'<svg width="{px}" height="{px}" viewBox="0 0 {px} {px}" class="qr"><title>{title}</title><g transform="scale({scale})">'
             f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
             f'<path class="qrline" stroke="#000" d="{"".join(parts)}"/></g></svg>')
 

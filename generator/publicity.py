@@ -29,7 +29,7 @@ from . import sources
 from .mask import mask_name
 from .model import Decision, Notice, NoticeKind, ObjectionOutcome, PublicityPeriod, PublicityStatus
 from .programs import ProgramSpec, PublicityRule
-from .records import cadence_problems
+from .records import cadence_problems, carry_over_problems
 from .report import Problem, Severity
 from .workdays import CalendarGap, WorkCalendar
 
@@ -275,6 +275,7 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
         problems += found
     problems += gaps.values()
     problems += cadence_problems(notices, decisions, programs, today)
+    problems += carry_over_problems(notices, decisions, programs)
     if previous_manifest:
         problems += check_manifest(previous_manifest, notices, today)
     return decisions, problems

@@ -2,7 +2,8 @@
 their notice-level summary fields, the totals that must reconcile, the counts that must add up, and
 how often a village must publish them. Generic: each rule is declared in a program spec.
 
-`validate` calls `record_problems` for every notice; `publicity.decide` calls `cadence_problems`.
+`validate` calls `record_problems` for every notice; `publicity.decide` calls `cadence_problems` and
+`carry_over_problems`, which need to know what is public.
 Messages are Chinese, name the file and line, say what to do and cite the rule's source.
 """
 
@@ -148,9 +149,11 @@ def _previous_month(period: str) -> str:
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
-def carry_over_problems(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
+def carry_over_problems(notices: list[Notice], decisions: dict[str, Decision],
+                        programs: dict[str, ProgramSpec]) -> list[Problem]:
     """Across a village's statements (spec `carry_over`): one statement a month, and each month's
-    opening balance is the closing balance the village published for the month before."""
+    opening balance is the closing balance the village published for the month before (a statement
+    not yet public is no reference: `decisions` say which are)."""
     groups: dict[tuple[str, str, str], list[Notice]] = {}
     for notice in notices:
         spec = programs.get(notice.program)
@@ -167,18 +170,22 @@ def carry_over_problems(notices: list[Notice], programs: dict[str, ProgramSpec])
             problems.append(Problem(
                 "period-duplicate",
                 f"{cn_month(period)}的{spec.short}已经在 {first.where.file} 中公开，同一村（社区）每个月只能有一份。"
-                "请把两份合并成一份，或改正“所属月份”。", other.where.file,
+                f"请把两份合并成一份，或改正“所属月份”。依据：{rule.source.cite()}。", other.where.file,
                 other.summary_lines.get(rule.period, other.where.line), rule.period))
-        before = groups.get((program, division, _previous_month(period)))
-        if others or not before or len(before) != 1:
+        previous = _previous_month(period)
+        published = sorted((n for n in groups.get((program, division, previous), ())
+                            if n.id in decisions and decisions[n.id].status.visible),
+                           key=lambda n: (n.where.file, n.id))
+        if not published:
             continue
-        opening, closing = _money(first.summary.get(rule.opening)), _money(before[0].summary.get(rule.closing))
+        before = published[0]
+        opening, closing = _money(first.summary.get(rule.opening)), _money(before.summary.get(rule.closing))
         if opening is None or closing is None or opening == closing:
             continue
         problems.append(Problem(
             "balance-not-carried",
-            f"“{labels[rule.opening]}”写的是 {_yuan(opening)}，但 {before[0].where.file} 公开的"
-            f"{cn_month(_previous_month(period))}“{labels[rule.closing]}”为 {_yuan(closing)}，相差 {_yuan(abs(opening - closing))}。"
+            f"“{labels[rule.opening]}”写的是 {_yuan(opening)}，但 {before.where.file} 公开的"
+            f"{cn_month(previous)}“{labels[rule.closing]}”为 {_yuan(closing)}，相差 {_yuan(abs(opening - closing))}。"
             f"请核对两个月的账目，改正后重新生成；账目前后接不上的不能公开。依据：{rule.source.cite()}。",
             first.where.file, first.summary_lines.get(rule.opening, first.where.line), rule.opening))
     return problems

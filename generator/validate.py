@@ -15,7 +15,7 @@ from .detect import find_personal_data
 from .mask import is_masked_name, mask_name
 from .model import Dataset, Notice, NoticeKind, Policy, RosterRow, Standard
 from .programs import AmountRule, FieldSpec, ProgramSpec
-from .records import carry_over_problems, check_date_field, record_problems
+from .records import check_date_field, record_problems
 from .report import Problem
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -263,7 +263,6 @@ def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem
     problems = []
     for notice in dataset.notices:
         problems += _check_notice(notice, dataset, programs, by_id)
-    problems += carry_over_problems(dataset.notices, programs)
     for hotline in dataset.site.hotlines if dataset.site else ():
         if not re.fullmatch(r"[0-9\-（）() ]{5,20}", hotline.number):
             problems.append(Problem("bad-hotline", "监督电话只能包含数字、“-”和括号。", "data/site.yaml", None, "hotlines"))

@@ -112,6 +112,25 @@ def test_readable_type_and_a_remembered_large_text_mode(phone, server):
     assert body_font_px(phone) < 22
 
 
+def test_the_printed_qr_code_reads_back_as_the_page_address(browser, server, tmp_path):
+    import subprocess
+
+    if not shutil.which("zbarimg"):
+        if os.environ.get("CI"):
+            pytest.fail("zbarimg missing: make system-deps installs zbar-tools")
+        pytest.skip("zbarimg (zbar-tools) not installed")
+    page = browser.new_page(viewport={"width": 794, "height": 1123}, device_scale_factor=2)
+    page.goto(server + NOTICE)
+    page.emulate_media(media="print")
+    address = page.locator(".print-qr p").inner_text().split("\n")[-1].strip()
+    assert address.endswith(f"/{NOTICE}")
+    image = tmp_path / "qr.png"
+    page.locator(".print-qr").screenshot(path=str(image))  # as printed: 25 mm, the whole symbol
+    page.close()
+    done = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True)
+    assert done.stdout.strip() == address, done.stderr
+
+
 def test_print_shows_the_qr_code_and_hides_the_site_chrome(browser, server):
     page = browser.new_page(viewport={"width": 794, "height": 1123})
     page.goto(server + NOTICE)

@@ -110,6 +110,25 @@ def test_unchanged_notice_pages_are_linked_from_the_published_site_and_an_edited
     assert all(p.stat().st_ino == before[p] for p in pages[1:])
 
 
+def test_a_live_page_edited_in_place_with_its_size_and_time_kept_is_still_audited(tmp_path, county):
+    import os
+
+    site = tmp_path / "site"
+    build(county, site)
+    page = sorted(site.glob("notices/*/index.html"))[0]
+    stat = page.stat()
+    text = page.read_bytes()
+    old = b'<meta charset="utf-8">'
+    assert old in text
+    with open(page, "r+b") as fh:  # same inode, same size
+        fh.write(text.replace(old, fake_id(3).encode() + b" " * (len(old) - 18), 1))
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    done = run_generator("build", "--data", str(county), "--content", str(REPO / "content"), "--templates",
+                         str(REPO / "templates"), "--config", str(REPO / "mkdocs.yml"), "--out", str(site),
+                         "--today", TODAY, cwd=REPO)
+    assert done.returncode == 1 and "身份证号" in done.stderr and fake_id(3) not in done.stderr + done.stdout
+
+
 def test_a_failed_build_leaves_site_and_cache_usable(tmp_path, county):
     data = tmp_path / "data"
     shutil.copytree(county, data)

@@ -170,6 +170,23 @@ def test_two_statements_for_one_village_and_month_are_refused(project):
     assert not [p for p in problems_of(project) if p.slug == "balance-not-carried"]  # one problem, said once
 
 
+def test_a_duplicate_month_does_not_hide_a_balance_that_does_not_carry_over(project):
+    text = (project / FINANCE).read_text(encoding="utf-8")
+    (project / "data/notices/2026-11-07-taoyuan-cw.yaml").write_text(text, encoding="utf-8")
+    replace_in(project, FINANCE, "opening_balance: 35210.50", "opening_balance: 35200.50")
+    replace_in(project, FINANCE, "closing_balance: 52535.10", "closing_balance: 52525.10")
+    found = sorted(p.slug for p in problems_of(project) if p.severity is Severity.ERROR)
+    assert found == ["balance-not-carried", "period-duplicate"]
+    assert all("依据：" in p.message for p in problems_of(project) if p.severity is Severity.ERROR)
+
+
+def test_a_month_before_that_is_not_yet_public_is_no_reference(project):
+    replace_in(project, "data/notices/2026-10-09-taoyuan-cw.yaml", "published_on: 2026-10-09", "published_on: 2027-01-20")
+    replace_in(project, FINANCE, "opening_balance: 35210.50", "opening_balance: 35200.50")
+    replace_in(project, FINANCE, "closing_balance: 52535.10", "closing_balance: 52525.10")
+    assert [p for p in problems_of(project) if p.severity is Severity.ERROR] == []
+
+
 def test_a_month_without_the_month_before_needs_no_carry_over(project):
     (project / "data/notices/2026-10-09-taoyuan-cw.yaml").unlink()
     assert [p for p in problems_of(project) if p.severity is Severity.ERROR] == []
