@@ -19,6 +19,7 @@ import html
 import json
 import os
 import re
+import stat
 import urllib.parse
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from .audit_scan import Prefilter
 from .detect import KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .mask import MASK_CHAR, mask_name
 
@@ -99,15 +101,22 @@ class RawValues:
     phones: frozenset[str]
     addresses: frozenset[str]
 
-    def automaton(self) -> ahocorasick.Automaton | None:
-        automaton = ahocorasick.Automaton()
+    def words(self) -> list[tuple[str, str, str]]:
+        """(word, kind, value): every string searched for; an ID number ending in X also with x."""
+        found = []
         for kind, values in (("raw-name", self.names), ("raw-id", self.ids), ("raw-phone", self.phones),
                              ("raw-address", self.addresses)):
-            for value in values:
+            for value in sorted(values):
                 if len(value) >= 2:
-                    automaton.add_word(value, (kind, value))
+                    found.append((value, kind, value))
                     if kind == "raw-id" and value.endswith("X"):
-                        automaton.add_word(value[:-1] + "x", (kind, value))
+                        found.append((value[:-1] + "x", kind, value))
+        return found
+
+    def automaton(self) -> ahocorasick.Automaton | None:
+        automaton = ahocorasick.Automaton()
+        for word, kind, value in self.words():
+            automaton.add_word(word, (kind, value))
         if not len(automaton):
             return None
         automaton.make_automaton()
@@ -126,8 +135,10 @@ def _pdf_text(data: bytes) -> str:
 
 
 def read_text(path: Path) -> str:
-    data = path.read_bytes()
-    suffix = path.suffix.lower()
+    return decode(path.read_bytes(), path.suffix.lower())
+
+
+def decode(data: bytes, suffix: str) -> str:
     if suffix == ".gz":
         try:
             data = gzip.decompress(data)
@@ -230,23 +241,118 @@ def _raw_findings(text: str, shown: str, automaton: ahocorasick.Automaton, first
     return list(found.values())
 
 
+# The same table, header and row patterns in bytes: the page need not be decoded. `<td\b` reads the
+# same in bytes and in text wherever the next byte is ASCII; a table where it is not is left to
+# _roster_name_findings.
+_TABLE_START, _TABLE_END = b'<table class="roster-table">', b"</table>"
+_HEADER_CELL_BYTES = re.compile(rb"<th\b[^>]*>(.*?)</th>", re.S)
+_CELL_TAG_THEN_NON_ASCII = re.compile(rb"<t[dh][\x80-\xff]")
+_MASKED_ROWS: dict[int, re.Pattern] = {}
+_NAME_COLUMNS: dict[tuple[bytes, ...], list[int]] = {}
+
+
+def _masked_row(column: int) -> re.Pattern:
+    """What stands before a "</tr>": anything up to the first "<tr>" (there the row `_ROW` reads
+    begins), then cells up to `column` that are plain text, and in cell `column` a mask character.
+    `_DATA_CELL.findall` then finds exactly these cells first, so `_roster_name_findings` finds
+    nothing in that column of that row."""
+    if column not in _MASKED_ROWS:
+        mask = re.escape(MASK_CHAR.encode("utf-8"))
+        _MASKED_ROWS[column] = re.compile(rb"[^<]*(?:<(?!tr>)[^<]*)*<tr>(?:<td\b[^>]*>[^<]*</td>){%d}"
+                                          rb"<td\b[^>]*>[^<%s]*%s[^<]*</td>" % (column, mask, mask))
+    return _MASKED_ROWS[column]
+
+
+def _name_columns(headers: tuple[bytes, ...]) -> list[int]:
+    """The columns `_roster_name_findings` checks, for these header cells."""
+    if headers not in _NAME_COLUMNS:
+        texts = [html.unescape(_TAG.sub("", h.decode("utf-8", "replace"))).strip() for h in headers]
+        _NAME_COLUMNS[headers] = [i for i, h in enumerate(texts) if h in NAME_HEADERS or (
+            h in CONDITIONAL_NAME_HEADERS and CONDITIONAL_NAME_HEADERS[h][0] in texts)]
+    return _NAME_COLUMNS[headers]
+
+
+def _rosters_clean(data: bytes) -> bool:
+    """True only if `_roster_name_findings` finds nothing in this UTF-8 page: every row's name cell is
+    plain text with a mask character, as the templates write it (checked row by row in C)."""
+    at = data.find(_TABLE_START)  # _ROSTER_TABLE.finditer, with bytes.find (memmem) for its .*?
+    while at >= 0:
+        start = at + len(_TABLE_START)
+        end = data.find(_TABLE_END, start)
+        if end < 0:
+            break
+        body = data[start:end]
+        at = data.find(_TABLE_START, end + len(_TABLE_END))
+        if _CELL_TAG_THEN_NON_ASCII.search(body):
+            return False
+        columns = _name_columns(tuple(_HEADER_CELL_BYTES.findall(body)))
+        if columns:
+            # `_ROW.findall(body)`: in each piece before a "</tr>", what follows its first "<tr>".
+            # Rows without data cells (the header row) are skipped there too.
+            rows = [piece for piece in body.split(b"</tr>")[:-1] if b"<td" in piece]
+            if not all(all(map(_masked_row(column).match, rows)) for column in columns):
+                return False
+    return True
+
+
+def make_prefilter(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None) -> Prefilter | None:
+    """The compiled prefilter for these inputs, or None where it cannot be had (no wheel for this
+    machine, a raw value made of separators only): then every file gets the full check."""
+    if not Prefilter.available():
+        return None
+    try:
+        return Prefilter([word for word, _, _ in raw.words()] if raw else None, allowed, person_keys)
+    except ValueError:
+        return None
+
+
+class _LazyAutomaton:
+    """The raw values' automaton, built on first use: with the prefilter most workers never need it."""
+
+    def __init__(self, raw: RawValues):
+        self.raw, self.built = raw, None
+
+    def iter(self, text: str):
+        if self.built is None:
+            self.built = self.raw.automaton()
+        return self.built.iter(text)
+
+
 def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: frozenset[str],
-               automaton: ahocorasick.Automaton | None = None, data_mode: bool = False) -> list[Finding]:
+               automaton: ahocorasick.Automaton | None = None, data_mode: bool = False, *,
+               data: bytes | None = None, prefilter: Prefilter | None = None,
+               name_clean: bool | None = None) -> list[Finding]:
+    """The findings in one file: its name, whether it is a data file, and its content in every form.
+    `prefilter` (built for the same allowed numbers, person keys and raw values) skips the checks it
+    proves empty; `data`: the file's bytes, if already read; `name_clean`: the prefilter already
+    passed `_name_to_check`."""
+    data = path.read_bytes() if data is None else data
+    suffix = path.suffix.lower()
+    markup = suffix in (".html", ".htm", ".xml", ".svg", ".json", ".js")
+    is_archive = suffix == ".gz" and path.name not in ALLOWED_GZ
+    data_file = (suffix in DATA_FILE_SUFFIXES or is_archive) and not (data_mode and suffix in (".yaml", ".yml"))
+    if name_clean is None:
+        name_clean = prefilter is not None and prefilter.clean_name(_name_to_check(path.name, rel, automaton))
+    content_clean = prefilter is not None and prefilter.clean(data, suffix, markup)
+    # Where the prefilter passed the bytes, they are what `decode` reads as UTF-8.
+    rosters = content_clean and suffix in (".html", ".htm") and b"roster-table" in data and not _rosters_clean(data)
+    if name_clean and content_clean and not rosters and not data_file:
+        return []
     findings = []
     shown = _mask_raw(redact(rel, person_keys), automaton)
-    suffix = path.suffix.lower()
-    is_archive = suffix == ".gz" and path.name not in ALLOWED_GZ
-    if (suffix in DATA_FILE_SUFFIXES or is_archive) and not (data_mode and suffix in (".yaml", ".yml")):
+    if data_file:
         findings.append(Finding(shown, None, "data-file", shown))
-    for m in find_personal_data(path.name, allowed, person_keys):  # names can leak too
-        findings.append(Finding(shown, None, m.kind, m.masked))
-    if automaton is not None:
-        findings += [Finding(shown, None, f.kind, f.excerpt, f.severity, f.note)
-                     for f in _raw_findings(urllib.parse.unquote(rel), "", automaton, True)]
-    text = read_text(path)
+    if not name_clean:
+        for m in find_personal_data(path.name, allowed, person_keys):  # names can leak too
+            findings.append(Finding(shown, None, m.kind, m.masked))
+        if automaton is not None:
+            findings += [Finding(shown, None, f.kind, f.excerpt, f.severity, f.note)
+                         for f in _raw_findings(urllib.parse.unquote(rel), "", automaton, True)]
+    if content_clean:
+        return findings + (_roster_name_findings(data.decode("utf-8", "replace"), shown) if rosters else [])
+    text = decode(data, suffix)
     if text == "\x00unreadable-pdf":
         return findings + [Finding(shown, None, "data-file", shown, note="PDF 无法读取文字，无法审计")]
-    markup = suffix in (".html", ".htm", ".xml", ".svg", ".json", ".js")
     seen: set[tuple[str, str]] = set()
     for i, form in enumerate(variants(text, markup)):
         for m in find_personal_data(form, allowed, person_keys):
@@ -262,13 +368,28 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
     return findings
 
 
+def _name_to_check(name: str, rel: str, automaton) -> str:
+    """What of a file's path its name checks read: the name, and the URL-decoded path for raw values."""
+    return name + ("\n" + urllib.parse.unquote(rel) if automaton is not None else "")
+
+
+def _paths(root: Path) -> list[Path]:
+    """`sorted(root.rglob("*"))`, walked with os.scandir (rglob costs a stat per entry)."""
+    found = []
+    for folder, folders, files in os.walk(root):
+        base = Path(folder)
+        found += [base / name for name in folders + files]
+    return sorted(found)
+
+
 def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozenset[str] = frozenset(),
           raw: RawValues | None = None, data_mode: bool = False) -> list[Finding]:
     """Every finding under `root`, in a stable order. `allowed`: published numbers (the hotlines).
     `data_mode`: auditing data/ itself, where YAML files and person keys belong."""
-    paths = sorted(root.rglob("*"))
+    paths = _paths(root)
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     job = (str(root), allowed, person_keys, raw, data_mode)
+    _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, raw))
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job)
         return [f for chunk in chunks for f in _audit_chunk(chunk)]
@@ -279,27 +400,48 @@ def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozen
 
 CHUNK = 200
 _job: dict = {}
+# Built in the parent before the workers fork, so that each worker need not compile it again.
+_inherited: dict = {}
 
 
 def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
           data_mode: bool, memo: dict | None = None) -> None:
+    inputs, prefilter = _inherited.get("prefilter", (None, None))
+    if inputs != (allowed, person_keys, raw):
+        prefilter = make_prefilter(allowed, person_keys, raw)
     _job.update(root=Path(root), allowed=allowed, person_keys=person_keys, data_mode=data_mode,
-                automaton=raw.automaton() if raw else None, memo=memo or {})
+                automaton=_LazyAutomaton(raw) if raw else None, memo=memo or {}, prefilter=prefilter)
+
+
+def _kind(path: Path) -> str:
+    """"dir", "file" or "" (anything else, or gone): `is_dir()` and `is_file()` with one stat."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else ""
 
 
 def _audit_chunk(paths: list[Path]) -> list[Finding]:
-    root, allowed, keys = _job["root"], _job["allowed"], _job["person_keys"]
+    root, allowed, keys, prefilter = _job["root"], _job["allowed"], _job["person_keys"], _job["prefilter"]
+    automaton = _job["automaton"]
+    entries = [(path, path.relative_to(root).as_posix(), _kind(path)) for path in paths]
+    # Every name of the chunk at once (one scan instead of 400); where one may hold something, each alone.
+    names_clean = prefilter is not None and prefilter.clean_name("\n".join(
+        path.name if kind == "dir" else _name_to_check(path.name, rel, automaton) for path, rel, kind in entries))
     findings = []
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        if path.is_dir():
-            shown = _mask_raw(redact(rel, keys), _job["automaton"])
+    for path, rel, kind in entries:
+        if kind == "dir":
+            if names_clean or (prefilter is not None and prefilter.clean_name(path.name)):
+                continue
+            shown = _mask_raw(redact(rel, keys), automaton)
             findings += [Finding(shown, None, m.kind, m.masked) for m in find_personal_data(path.name, allowed, keys)]
-            if _job["automaton"] is not None:
+            if automaton is not None:
                 findings += [Finding(shown, None, f.kind, f.excerpt, f.severity, f.note)
-                             for f in _raw_findings(path.name, "", _job["automaton"], True)]
-        elif path.is_file():
-            findings += audit_file(path, rel, allowed, keys, _job["automaton"], _job["data_mode"])
+                             for f in _raw_findings(path.name, "", automaton, True)]
+        elif kind == "file":
+            findings += audit_file(path, rel, allowed, keys, automaton, _job["data_mode"], prefilter=prefilter,
+                                   name_clean=True if names_clean else None)
     return findings
 
 
@@ -319,9 +461,10 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     The key is the file's path and bytes with the allowed numbers; a file holding any 64-hex run (a
     possible person key, whose set changes with the data) is always audited afresh. Only for the build:
     raw rosters and data/ mode never use it."""
-    paths = sorted(root.rglob("*"))
+    paths = _paths(root)
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
     job = (str(root), allowed, person_keys, None, False)
+    _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, None))
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job, memo)
         results = [_audit_chunk_memo(chunk) for chunk in chunks]
@@ -341,6 +484,7 @@ def code_digest() -> str:
 
 def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]]:
     root, allowed, keys, memo = _job["root"], _job["allowed"], _job["person_keys"], _job["memo"]
+    prefilter = _job["prefilter"]
     findings, used = [], {}
     prefix = f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
     for path in paths:
@@ -350,13 +494,13 @@ def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]
         rel = path.relative_to(root).as_posix()
         data = path.read_bytes()
         if _HEX_RUN in data.translate(_HEX_MAP):
-            findings += audit_file(path, rel, allowed, keys)
+            findings += audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
             continue
         key = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00" + data).hexdigest()
         if key in memo:
             found = [Finding(**f) for f in memo[key]]
         else:
-            found = audit_file(path, rel, allowed, keys)
+            found = audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
         used[key] = [asdict(f) for f in found]
         findings += found
     return findings, used

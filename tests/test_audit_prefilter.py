@@ -1,0 +1,201 @@
+"""The compiled prefilter never calls a file clean where the full check finds something.
+
+Every planted form goes through the prefilter (`Prefilter.clean`) and through the full check
+(`audit_file` without a prefilter): wherever the full check finds anything, the prefilter must send
+the file to it. A property test builds pages from the pieces leaks and false friends are made of."""
+
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import fake_id
+from generator.audit import RawValues, _rosters_clean, audit, audit_file, make_prefilter
+from generator.detect import luhn_valid
+
+RAW_ID = fake_id(123)
+RAW_ID_X = next(fake_id(i) for i in range(200) if fake_id(i).endswith("X"))
+MOBILE = "13800001111"
+HOTLINE = "07318412345"  # published: allowed
+RAW = RawValues(frozenset({"测试甲乙", "高兴"}), frozenset({RAW_ID, RAW_ID_X}), frozenset({"13800002222", "07318400000"}),
+                frozenset({"示范县虚构路88号"}))
+KEY = "ab" * 32
+CARD = next(f"622202123456789012{d}" for d in "0123456789" if luhn_valid(f"622202123456789012{d}"))
+
+
+def escaped(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in text)
+
+
+def entities(text: str) -> str:
+    return "".join(f"&#{ord(c)};" for c in text)
+
+
+# (file name, content): each holds something the full check finds.
+LEAKS = [
+    ("a.html", f"<td>{RAW_ID}</td>"),
+    ("a.html", f"<td>{RAW_ID_X[:17]}x</td>"),
+    ("a.html", f"<p>{RAW_ID[:6]} {RAW_ID[6:14]} {RAW_ID[14:]}</p>"),
+    ("a.html", f"<p>{RAW_ID[:6]}-{RAW_ID[6:14]}-{RAW_ID[14:]}</p>"),
+    ("a.html", f"<p>{RAW_ID[:6]}\u2014{RAW_ID[6:14]}\u00a0{RAW_ID[14:]}</p>"),
+    ("a.html", "<p>" + "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in RAW_ID) + "</p>"),
+    ("a.html", f"<p>{entities(RAW_ID)}</p>"),
+    ("a.html", "<p>" + "".join(f"&#x{ord(c):x};" for c in RAW_ID) + "</p>"),
+    ("a.html", f"<p>{RAW_ID[:6]}<span>{RAW_ID[6:14]}</span>{RAW_ID[14:]}</p>"),
+    ("a.html", f'<a title="{RAW_ID}">x</a>'),
+    ("a.html", f"<p>残疾人证 {RAW_ID}12</p>"),
+    ("a.html", f"<p>电话 {MOBILE}</p>"),
+    ("a.html", f"<p>电话 +86 {MOBILE}</p>"),
+    ("a.html", f"<p>电话 \uff0b86 {MOBILE}</p>"),
+    ("a.html", f"<p>电话 {MOBILE[:3]}&nbsp;{MOBILE[3:7]}&nbsp;{MOBILE[7:]}</p>"),
+    ("a.html", f"<p>电话 {MOBILE[:3]}\u3000{MOBILE[3:7]}\u3000{MOBILE[7:]}</p>"),
+    ("a.html", f"<p>电话 {MOBILE[:3]}\u200b{MOBILE[3:]}</p>"),
+    ("a.html", f"<p>电话 {MOBILE[:3]}\uff0d{MOBILE[3:]}</p>"),
+    ("a.html", f"<p>电话 {MOBILE[:5]}<b>{MOBILE[5:]}</b></p>"),
+    ("a.html", f"<p>&sup2 {MOBILE}</p>"),  # "²" decoded: the number no longer follows a digit
+    ("a.html", f"<p>&frac12{MOBILE}</p>"),
+    ("a.html", "<p>联系电话 0731-84123456</p>"),
+    ("a.html", "<p>联系电话 （0731）84123456</p>"),
+    ("a.html", f"<p>卡号 {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:16]} {CARD[16:]}</p>"),
+    ("b.xml", f"<loc>https://x/{MOBILE[:3]}%20{MOBILE[3:]}</loc>"),
+    ("c.json", json.dumps({"t": f"证{RAW_ID}"})),
+    ("c.json", json.dumps({"t": f"\u8bc1{RAW_ID}"})),
+    ("c.json", '{"t": "' + escaped(MOBILE) + '"}'),
+    ("c.json", '{"t": "' + escaped("测试甲乙") + '"}'),
+    ("d.js", f'var phone="{MOBILE}";'),
+    ("e.css", f"/* {MOBILE} */"),
+    ("f.txt", f"{RAW_ID}"),
+    ("a.html", "<td>测试甲乙</td>"),
+    ("a.html", "<td>测 试 甲 乙</td>"),
+    ("a.html", "<td>测\u3000试\u3000甲\u3000乙</td>"),
+    ("a.html", "<td>测\u200b试甲乙</td>"),
+    ("a.html", "<td>测\n试甲乙</td>"),
+    ("a.html", "<td>测试<b>甲乙</b></td>"),
+    ("a.html", "<td>测<!-- x -->试甲<i></i>乙</td>"),
+    ("a.html", f"<td>{entities('测试甲乙')}</td>"),
+    ("a.html", f"<td>测{entities('试')}甲乙</td>"),
+    ("a.html", "<td>测试甲&#1;乙</td>"),  # an invalid character reference decodes to nothing
+    ("a.html", '<a href="/q?' + urllib.parse.quote("示范县虚构路88号") + '">x</a>'),
+    ("a.html", '<a href="/q?x=%E6%B5%8B' + urllib.parse.quote("试甲乙") + '">x</a>'),
+    ("a.html", "<p>今天很高兴见到大家</p>"),  # a two-character name in running text: a warning
+    ("a.html", "<p>示范县虚构路８８号</p>"),
+    ("a.html", f"<p>{RAW_ID_X[:17]}ｘ</p>"),
+    ("a.html", "<p>0731-8400000</p>"),  # a raw phone, squeezed
+    ("a.html", "<p>0731 84 000 00</p>"),
+    ("a.html", f"<span data-k='{KEY}'>"),
+    ("a.html", f"<span>{KEY[:20]}<b>{KEY[20:]}</b></span>"),
+    ("a.html", f"<span>&acute{KEY}</span>"),  # "´" decoded: the key is no longer part of a longer run
+    ("a.html", '<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">户主姓名</th>'
+               "</tr></thead><tbody><tr><td>1</td><td>测试丙</td></tr></tbody></table>"),
+    ("a.html", '<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">姓名</th>'
+               "</tr></thead><tbody><tr><td>1</td><td>王*</td></tr><tr><td>2</td><td><span title='*'>李四</span></td></tr>"
+               "</tbody></table>"),
+]
+# Things a site holds that are no finding: the prefilter should pass them (speed, not safety).
+CLEAN = [
+    "<p>东政民公〔2026〕31号 月保障金 1675.00 元 2026-11-30 990100101201</p>",
+    f"<p>监督电话 {HOTLINE[:4]}-{HOTLINE[4:]}</p>",
+    '<svg><path d="M12 8a3 3 0 0 0 3-3 3 3 0 0 0-3-3 3 3 0 0 0-3 3 3 3 0 0 0 3 3m0 3.54"/></svg>',
+    "<p>80\u201489 周岁</p>",
+    "<p>（2026年12月）</p>",
+    '<script>var t={"a":"\\u5df2\\u590d\\u5236"};if(a&&b){}</script>',
+    "<p>&lt;b&gt; &amp; &copy;</p>",
+]
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def full_check(path: Path, raw: RawValues | None, keys: frozenset[str]) -> list:
+    return audit_file(path, path.name, frozenset({HOTLINE}), keys, raw.automaton() if raw else None)
+
+
+@pytest.mark.parametrize("with_raw", [True, False])
+@pytest.mark.parametrize(("name", "content"), LEAKS)
+def test_every_planted_form_reaches_the_full_check(tmp_path, name, content, with_raw):
+    raw = RAW if with_raw else None
+    keys = frozenset({KEY})
+    path = write(tmp_path, name, content)
+    prefilter = make_prefilter(frozenset({HOTLINE}), keys, raw)
+    assert prefilter is not None
+    expected = full_check(path, raw, keys)
+    if with_raw or not all(f.kind.startswith("raw-") for f in expected):
+        assert expected, "the planted form is not a finding of the full check"
+    data = path.read_bytes()
+    suffix = path.suffix
+    markup = suffix in (".html", ".htm", ".xml", ".svg", ".json", ".js")
+    clean = prefilter.clean(data, suffix, markup) and (suffix != ".html" or b"roster-table" not in data
+                                                       or _rosters_clean(data))
+    if expected:
+        assert not clean
+    # Through the new path, the findings are the same as without it.
+    assert audit_file(path, path.name, frozenset({HOTLINE}), keys, raw.automaton() if raw else None,
+                      prefilter=prefilter) == expected
+
+
+@pytest.mark.parametrize("content", CLEAN)
+def test_false_friends_pass_the_prefilter(tmp_path, content):
+    prefilter = make_prefilter(frozenset({HOTLINE}), frozenset({KEY}), RAW)
+    path = write(tmp_path, "a.html", content)
+    assert full_check(path, RAW, frozenset({KEY})) == []
+    assert prefilter.clean(path.read_bytes(), ".html", True)
+
+
+def test_the_audit_finds_the_same_with_and_without_the_prefilter(tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    root.mkdir()
+    for i, (name, content) in enumerate(LEAKS + [("clean.html", c) for c in CLEAN]):
+        (root / f"{i:03d}").mkdir()
+        write(root / f"{i:03d}", name, content)
+    (root / "测试甲乙").mkdir()
+    write(root, f"{MOBILE}.html", "<p>x</p>")
+    with_prefilter = audit(root, frozenset({HOTLINE}), frozenset({KEY}), RAW)
+    import generator.audit as audit_module
+
+    monkeypatch.setattr(audit_module, "make_prefilter", lambda *a: None)
+    audit_module._inherited.clear()
+    assert audit(root, frozenset({HOTLINE}), frozenset({KEY}), RAW) == with_prefilter
+    assert len(with_prefilter) >= len(LEAKS)
+
+
+# -- property test: pages made of the pieces leaks and false friends are made of ------------------
+PIECES = st.sampled_from([
+    *RAW_ID, "x", "X", *MOBILE, *HOTLINE, *CARD[:6], "0", "1", "8", "6", "+", "\uff0b", "(", ")", "\uff08", "\uff09",
+    " ", "-", "\t", "\n", "\u00a0", "\u3000", "\u200b", "\u2014", "\u2212", "\uff0d",
+    "<b>", "</b>", "<td>", "</td>", '<a title="', '">', "<!--", "-->",
+    "&nbsp;", "&amp;", "&lt;", "&#49;", "&#x31;", "&#27979;", "&sup2", "&frac12", "&acute", "&#1;",
+    "\\u0031", "\\u6d4b", "\\u00a0", "%31", "%E6%B5%8B", "%20",
+    "测", "试", "甲", "乙", "高", "兴", "示范县", "虚构路", "88", "号", "组", "王*",
+    "\uff11", "\uff38", "ab", "ef", KEY[:16], "&", "\\", "%", "*",
+])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(PIECES, min_size=1, max_size=60), st.sampled_from([".html", ".json", ".txt"]))
+def test_the_prefilter_never_passes_what_the_full_check_finds(tmp_path, pieces, suffix):
+    content = "".join(pieces)
+    path = write(tmp_path, "p" + suffix, content)
+    keys = frozenset({KEY})
+    prefilter = make_prefilter(frozenset({HOTLINE}), keys, RAW)
+    if full_check(path, RAW, keys):
+        assert not prefilter.clean(path.read_bytes(), suffix, suffix in (".html", ".json"))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["王*", "李**", "测试", "<b>*</b>", "*<i>x</i>", "&#42;", " ", "张 三", "",
+                                 "<span>王</span>*"]), min_size=1, max_size=4),
+       st.sampled_from(["<td>", '<td class="n">', "<td >"]))
+def test_the_roster_check_is_never_skipped_where_it_finds_something(tmp_path, cells, cell_tag):
+    from generator.audit import _roster_name_findings
+
+    rows = "".join(f"<tr><td>{i}</td>{cell_tag}{c}</td></tr>" for i, c in enumerate(cells, 1))
+    page = ('<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">姓名</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table>")
+    if _rosters_clean(page.encode("utf-8")):
+        assert _roster_name_findings(page, "a.html") == []
