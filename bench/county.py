@@ -215,16 +215,19 @@ def main() -> None:
         patterns = tmp / "patterns.txt"
         patterns.write_text("".join(f"{p.name}\n{p.id_number}\n{p.phone}\n{p.address}\n" for p in persons),
                             encoding="utf-8")
-        start = time.perf_counter()
-        subprocess.run(["grep", "-F", "-r", "-c", "-f", str(patterns), str(site)], capture_output=True)
-        grep_s = time.perf_counter() - start
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "generator", "audit", str(site), "--raw", str(roster),
-                               "--data", str(data)], cwd=REPO, capture_output=True, text=True)
-        audit_s = time.perf_counter() - start
+        # Each twice, the faster counted: the first grep also pays for reading the site from disk.
+        grep_s = audit_s = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            subprocess.run(["grep", "-F", "-r", "-c", "-f", str(patterns), str(site)], capture_output=True)
+            grep_s = min(grep_s, time.perf_counter() - start)
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "generator", "audit", str(site), "--raw", str(roster),
+                                   "--data", str(data)], cwd=REPO, capture_output=True, text=True)
+            audit_s = min(audit_s, time.perf_counter() - start)
         print(f"audit of the site (in the build: {cold['stages'].get('审计个人信息', 0):.1f} s); with a 20,000-person "
-              f"raw roster: {audit_s:.1f} s (exit {done.returncode}), grep -F {grep_s:.1f} s, "
-              f"ratio {audit_s / grep_s:.1f}x  [{uptime()}]")
+              f"raw roster (whole command, best of 2): {audit_s:.1f} s (exit {done.returncode}), grep -F (best of 2) "
+              f"{grep_s:.2f} s, ratio {audit_s / grep_s:.1f}x  [{uptime()}]")
 
 
 if __name__ == "__main__":

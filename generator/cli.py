@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .audit import Finding, RawValues, as_json, audit, failed, summary
 from .build import Paths, build
-from .load import load
+from .load import load, load_for_audit
 from .masking_report import masking_report
 from .programs import all_programs
 from .roster_read import read_identities
@@ -197,14 +197,17 @@ def _audit(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
         _say(f"找不到目录 {args.path}，请检查路径。")
         return EXIT_USAGE
-    dataset = load(args.data)[0] if args.data.is_dir() else None
-    allowed: frozenset[str] = frozenset()
-    keys: frozenset[str] = frozenset()
-    if dataset is not None and dataset.site is not None:
-        allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
-    if dataset is not None:
-        keys = frozenset(r.person_key for n in dataset.notices for r in n.roster if r.person_key)
     data_mode = (args.path / "notices").is_dir() and (args.path / "site.yaml").exists()
+    dataset, site, keys = None, None, frozenset()
+    if args.data.is_dir() and (data_mode or args.report):  # rosters checked or counted: read them all
+        dataset = load(args.data)[0]
+        site = dataset.site
+        keys = frozenset(r.person_key for n in dataset.notices for r in n.roster if r.person_key)
+    elif args.data.is_dir():
+        site, keys = load_for_audit(args.data)
+    allowed: frozenset[str] = frozenset()
+    if site is not None:
+        allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in site.hotlines)
     raw = None
     if args.raw:
         names, ids, phones, addresses = set(), set(), set(), set()

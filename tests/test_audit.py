@@ -251,3 +251,22 @@ def test_a_raw_name_as_a_folder_name_is_found_and_masked(tmp_path):
     raw = RawValues(frozenset({"测试甲乙"}), frozenset(), frozenset(), frozenset())
     findings = audit(root, raw=raw)
     assert [f.kind for f in findings] == ["raw-name"] and all("测试甲乙" not in f.format() for f in findings)
+
+
+def test_the_site_audit_reads_every_person_key_without_parsing_the_notices(project):
+    from generator.load import load, load_for_audit
+
+    dataset, _ = load(project / "data")
+    site, keys = load_for_audit(project / "data")
+    real = {r.person_key for n in dataset.notices for r in n.roster if r.person_key}
+    assert real and real <= keys and site.hotlines == dataset.site.hotlines
+    # However a file writes a key (quoted, in a flow mapping), it is among the patterns.
+    odd = "ab" * 32
+    notice = next((project / "data/notices").glob("*-gs.yaml"))
+    notice.write_text(notice.read_text(encoding="utf-8") + f'# {{"person_key": "{odd}"}}\n', encoding="utf-8")
+    assert odd in load_for_audit(project / "data")[1]
+    page = project / "site-copy" / "index.html"
+    page.parent.mkdir()
+    page.write_text(f"<p>{odd}</p>", encoding="utf-8")
+    done = run_generator("audit", str(page.parent), "--data", str(project / "data"), cwd=project)
+    assert done.returncode == 1 and odd not in done.stdout + done.stderr
