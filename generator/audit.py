@@ -30,7 +30,7 @@ import ahocorasick
 
 from .audit_scan import Prefilter
 from .detect import KIND_LABELS, find_personal_data, mask_excerpt, redact
-from .mask import MASK_CHAR, mask_name
+from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
 # Data files never belong in a site; archives and office documents cannot be audited inside, so they
 # count as data files too (.et/.wps: WPS Office, common in county offices).
@@ -177,7 +177,8 @@ _DATA_CELL = re.compile(r"<td\b[^>]*>(.*?)</td>", re.S)
 
 
 def _roster_name_findings(text: str, shown: str) -> list[Finding]:
-    """Every cell of a roster table's name column must hold a mask character. The tables are ours
+    """Every cell of a roster table's name column must be a masked name (a surname and mask characters,
+    as `mask.mask_name` writes it: is_masked_name). The tables are ours
     (templates/_roster.html.j2), so their markup is known and regexes read it fast."""
     findings = []
     for table in _ROSTER_TABLE.finditer(text):
@@ -195,7 +196,7 @@ def _roster_name_findings(text: str, shown: str) -> list[Finding]:
                 if len(cells) <= column or (when is not None and (len(cells) <= when or cells[when] != value)):
                     continue
                 cell = cells[column]
-                if MASK_CHAR not in cell:
+                if not is_masked_name(cell):  # "*李四" holds a mask character and shows the whole name
                     line = text.count("\n", 0, table.start(1) + row.start()) + 1
                     findings.append(Finding(shown, line, "unmasked-name", mask_name(cell) if cell else "（空）",
                                             note="名单中的姓名必须只保留姓氏"))
@@ -251,15 +252,25 @@ _MASKED_ROWS: dict[int, re.Pattern] = {}
 _NAME_COLUMNS: dict[tuple[bytes, ...], list[int]] = {}
 
 
+# A masked name in bytes: a CJK surname (one character, or a compound surname) or none, then mask
+# characters and name separators only, with at least one mask character. Every such cell is a masked
+# name to `is_masked_name` (the surname kept, everything after it masked or a separator); any other
+# masked name (an ASCII initial, a space, an entity) is left to the full check.
+_CJK_CHAR = rb"(?:\xe4[\xb8-\xbf][\x80-\xbf]|[\xe5-\xe9][\x80-\xbf]{2})"
+_MASKED_NAME_BYTES = (rb"(?=[^<]*%s)(?:%s|%s)?(?:%s)*" % (
+    re.escape(MASK_CHAR.encode("utf-8")),
+    b"|".join(re.escape(c.encode("utf-8")) for c in sorted(COMPOUND_SURNAMES)), _CJK_CHAR,
+    b"|".join(re.escape(c.encode("utf-8")) for c in MASK_CHAR + NAME_SEPARATORS)))
+
+
 def _masked_row(column: int) -> re.Pattern:
     """What stands before a "</tr>": anything up to the first "<tr>" (there the row `_ROW` reads
-    begins), then cells up to `column` that are plain text, and in cell `column` a mask character.
-    `_DATA_CELL.findall` then finds exactly these cells first, so `_roster_name_findings` finds
-    nothing in that column of that row."""
+    begins), then cells up to `column` that are plain text, and in cell `column` a masked name
+    (_MASKED_NAME_BYTES). `_DATA_CELL.findall` then finds exactly these cells first, so
+    `_roster_name_findings` finds nothing in that column of that row."""
     if column not in _MASKED_ROWS:
-        mask = re.escape(MASK_CHAR.encode("utf-8"))
         _MASKED_ROWS[column] = re.compile(rb"[^<]*(?:<(?!tr>)[^<]*)*<tr>(?:<td\b[^>]*>[^<]*</td>){%d}"
-                                          rb"<td\b[^>]*>[^<%s]*%s[^<]*</td>" % (column, mask, mask))
+                                          rb"<td\b[^>]*>%s</td>" % (column, _MASKED_NAME_BYTES))
     return _MASKED_ROWS[column]
 
 

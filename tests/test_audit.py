@@ -270,3 +270,15 @@ def test_the_site_audit_reads_every_person_key_without_parsing_the_notices(proje
     page.write_text(f"<p>{odd}</p>", encoding="utf-8")
     done = run_generator("audit", str(page.parent), "--data", str(project / "data"), cwd=project)
     assert done.returncode == 1 and odd not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("cell, flagged", [("*李四", True), ("李*四", True), ("张三*", True), ("<span>*</span>李四", True),
+                                           ("测试甲", True), ("王**", False), ("欧阳*", False), ("阿**·**", False),
+                                           ("*", False)])
+def test_a_name_cell_is_a_masked_name_not_just_a_cell_with_an_asterisk(tmp_path, cell, flagged):
+    page = ('<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">姓名</th></tr>'
+            f"</thead><tbody><tr><td>1</td><td>{cell}</td></tr></tbody></table>")
+    findings = audit(site_with(tmp_path, "a.html", page))
+    assert ("unmasked-name" in [f.kind for f in findings]) is flagged
+    assert all("李四" not in f.format() and "测试甲" not in f.format() for f in findings)
+

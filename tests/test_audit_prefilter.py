@@ -189,7 +189,8 @@ def test_the_prefilter_never_passes_what_the_full_check_finds(tmp_path, pieces, 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["王*", "李**", "测试", "<b>*</b>", "*<i>x</i>", "&#42;", " ", "张 三", "",
-                                 "<span>王</span>*"]), min_size=1, max_size=4),
+                                 "<span>王</span>*", "*李四", "李*四", "张三*", "欧阳*", "欧阳**", "欧*", "*",
+                                 "阿**·**", "A*", "王 *", "<span>*</span>李四", "·*"]), min_size=1, max_size=4),
        st.sampled_from(["<td>", '<td class="n">', "<td >"]))
 def test_the_roster_check_is_never_skipped_where_it_finds_something(tmp_path, cells, cell_tag):
     from generator.audit import _roster_name_findings
