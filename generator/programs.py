@@ -190,6 +190,16 @@ class CadenceRule:
 
 
 @dataclass(frozen=True)
+class DateOrderRule:
+    """`later` may not be before `earlier`: each the notice's `approved_on` or a date summary field
+    (村规民约: filed with the township after the 村民会议 adopted it)."""
+
+    earlier: str
+    later: str
+    source: Source
+
+
+@dataclass(frozen=True)
 class CarryOverRule:
     """Statements run on from period to period: one statement per village and `period` (a month
     summary field), and its `opening` balance is the `closing` balance of the month before, where the
@@ -237,6 +247,7 @@ class ProgramSpec:
     catalog: CatalogEntry | None = None
     cadence: CadenceRule | None = None
     carry_over: CarryOverRule | None = None
+    date_order: tuple[DateOrderRule, ...] = ()
     importable: bool = True  # False: written by hand in data/, not imported from a roster
 
     @property
@@ -256,7 +267,7 @@ class ProgramSpec:
                  *(e.source for e in self.excludes), *(c.source for c in self.checks),
                  self.catalog.source if self.catalog else None, self.cadence.source if self.cadence else None,
                  *(t.source for t in self.totals), *(r.source for r in self.ratios),
-                 self.carry_over.source if self.carry_over else None]
+                 self.carry_over.source if self.carry_over else None, *(d.source for d in self.date_order)]
         return list(dict.fromkeys(s for s in found if s is not None))
 
 
@@ -323,6 +334,10 @@ def _check_records(spec: ProgramSpec) -> None:
         types = {f.name: f.type for f in spec.summary_fields}
         if types.get(c.period) != "month" or types.get(c.opening) != "money" or types.get(c.closing) != "money":
             raise ValueError(f"{spec.code}: carry_over needs a month summary field and two money summary fields")
+    dates = {f.name for f in spec.summary_fields if f.type == "date"} | {"approved_on"}
+    for d in spec.date_order:
+        if not {d.earlier, d.later} <= dates:
+            raise ValueError(f"{spec.code}: date_order names {d.earlier}/{d.later}: approved_on or a date summary field")
     if spec.title_format:
         names = {name for _, name, _, _ in string.Formatter().parse(spec.title_format) if name}
         if not names <= TITLE_PLACES | summary:
@@ -375,6 +390,7 @@ def _parse(raw: dict) -> ProgramSpec:
         importable=bool(raw.get("importable", True)),
         carry_over=CarryOverRule(raw["carry_over"]["period"], raw["carry_over"]["opening"], raw["carry_over"]["closing"],
                                  _source(raw["carry_over"]["source"])) if raw.get("carry_over") else None,
+        date_order=tuple(DateOrderRule(d["earlier"], d["later"], _source(d["source"])) for d in raw.get("date_order", ())),
     )
     if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
                            or spec.publicity):

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from .model import Decision, Notice, Provenance, RosterRow
-from .programs import FieldSpec, ProgramSpec, RatioRule, TotalRule
+from .programs import DateOrderRule, FieldSpec, ProgramSpec, RatioRule, TotalRule
 from .report import Problem, Severity
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -111,6 +111,23 @@ def _ratio_problem(row: RosterRow, spec: ProgramSpec, rule: RatioRule) -> Proble
         row.where.file, row.where.line, rule.field)
 
 
+def _date_order_problem(notice: Notice, spec: ProgramSpec, rule: DateOrderRule) -> Problem | None:
+    labels = {f.name: f.label for f in spec.summary_fields} | {"approved_on": spec.approval_label or "审批日期"}
+
+    def value(name: str):
+        found = notice.approved_on if name == "approved_on" else notice.summary.get(name)
+        return found if isinstance(found, dt.date) and not isinstance(found, dt.datetime) else None
+
+    earlier, later = value(rule.earlier), value(rule.later)
+    if earlier is None or later is None or later >= earlier:
+        return None  # a missing or bad date is reported by the field checks
+    line = notice.summary_lines.get(rule.later, notice.where.line) if rule.later != "approved_on" else notice.where.line
+    return Problem(
+        "dates-out-of-order",
+        f"“{labels[rule.later]}”{_cn(later)}早于“{labels[rule.earlier]}”{_cn(earlier)}，顺序不对。请核对这两个日期；"
+        f"依据：{rule.source.cite()}。", notice.where.file, line, rule.later)
+
+
 def _fraction_text(fraction: Fraction) -> str:
     return "半数" if fraction == Fraction(1, 2) else f"{_CN_DIGITS[fraction.denominator]}分之{_CN_DIGITS[fraction.numerator]}"
 
@@ -134,6 +151,10 @@ def record_problems(notice: Notice, spec: ProgramSpec, check_field) -> list[Prob
                      for p in check_field(row, f)]
     for rule in spec.totals:
         found = _total_problem(notice, spec, rule)
+        if found:
+            problems.append(found)
+    for rule in spec.date_order:
+        found = _date_order_problem(notice, spec, rule)
         if found:
             problems.append(found)
     for row in notice.roster:

@@ -187,6 +187,19 @@ def test_a_month_before_that_is_not_yet_public_is_no_reference(project):
     assert [p for p in problems_of(project) if p.severity is Severity.ERROR] == []
 
 
+def test_village_rules_filed_before_they_were_adopted_are_refused(project):
+    line = replace_in(project, RULES, "filed_on: 2026-09-10", "filed_on: 2026-09-05")
+    [problem] = [p for p in problems_of(project) if p.severity is Severity.ERROR]
+    assert (problem.slug, problem.file, problem.line, problem.column) == ("dates-out-of-order", RULES, line, "filed_on")
+    assert "2026年9月5日" in problem.message and "2026年9月6日" in problem.message
+    assert "村民会议通过日期" in problem.message and "第二十七条" in problem.message
+
+
+def test_village_rules_filed_on_the_day_they_were_adopted_are_fine(project):
+    replace_in(project, RULES, "filed_on: 2026-09-10", "filed_on: 2026-09-06")
+    assert [p for p in problems_of(project) if p.severity is Severity.ERROR] == []
+
+
 def test_a_month_without_the_month_before_needs_no_carry_over(project):
     (project / "data/notices/2026-10-09-taoyuan-cw.yaml").unlink()
     assert [p for p in problems_of(project) if p.severity is Severity.ERROR] == []
@@ -302,6 +315,10 @@ def test_a_spec_rule_naming_an_undeclared_field_fails_at_start_up():
     raw = yaml.safe_load((REPO / "generator/programs/village_affairs_finance.yaml").read_text(encoding="utf-8"))
     raw["carry_over"]["opening"] = "income_totl"
     with pytest.raises(ValueError, match="carry_over"):
+        _parse(raw)
+    raw = yaml.safe_load((REPO / "generator/programs/village_affairs_rules.yaml").read_text(encoding="utf-8"))
+    raw["date_order"][0]["later"] = "filed"
+    with pytest.raises(ValueError, match="date_order"):
         _parse(raw)
     raw = yaml.safe_load((REPO / "generator/programs/village_affairs_one_matter.yaml").read_text(encoding="utf-8"))
     raw["ratios"][0]["at_least"] = "1/2"
