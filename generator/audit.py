@@ -386,11 +386,11 @@ def _name_to_check(name: str, rel: str, automaton) -> str:
 
 def _paths(root: Path) -> list[Path]:
     """`sorted(root.rglob("*"))`, walked with os.scandir (rglob costs a stat per entry)."""
-    found = []
+    found: list[str] = []
     for folder, folders, files in os.walk(root):
-        base = Path(folder)
-        found += [base / name for name in folders + files]
-    return sorted(found)
+        found += [os.path.join(folder, name) for name in folders + files]
+    found.sort(key=lambda p: p.split(os.sep))  # Path's own order (by parts), without 600,000 Path comparisons
+    return [Path(p) for p in found]
 
 
 def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozenset[str] = frozenset(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -539,10 +540,13 @@ def load_for_audit(data_dir: Path) -> tuple[Site | None, frozenset[str]]:
     problems: list[Problem] = []
     site = _load_site(data_dir, problems)
     keys: set[str] = set()
-    for path in _notice_files(data_dir, problems):
-        try:
-            keys.update(m.decode("ascii") for m in _HEX64.findall(path.read_bytes()))
-        except OSError:
-            continue  # unreadable: `build` reports it; the audit checks the keys it can read
+    for folder, _, files in os.walk(data_dir / "notices"):  # every notice file, in any order: a set
+        for name in files:
+            if name.endswith(NOTICE_SUFFIXES):
+                try:
+                    with open(os.path.join(folder, name), "rb") as fh:
+                        keys.update(m.decode("ascii") for m in _HEX64.findall(fh.read()))
+                except OSError:
+                    continue  # unreadable: `build` reports it; the audit checks the keys it can read
     return site, frozenset(keys)
 
