@@ -291,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("已中断。原有网站没有改动。")
         return EXIT_PROBLEMS
+    except BrokenPipeError:  # `audit … | head`: the reader stopped reading; nothing went wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or Python complains at exit
+        return EXIT_PROBLEMS  # the whole result was not delivered
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if os.environ.get("GENERATOR_DEBUG"):
             raise

@@ -171,3 +171,19 @@ def test_names_the_theme_prints_may_not_hold_markup(tmp_path):
     sub(tmp_path, "data/divisions.yaml", "name: 桃源村", "name: '[桃源村](javascript:x)'")
     _, problems = load(tmp_path / "data")
     assert [p.slug for p in problems].count("markup-in-name") == 2
+
+
+def test_a_reader_that_stops_early_is_no_internal_error(project):
+    import os
+    import subprocess
+    import sys
+
+    (project / "site-to-audit").mkdir()
+    (project / "site-to-audit" / "index.html").write_text("<p>你好</p>", encoding="utf-8")
+    read, write = os.pipe()
+    os.close(read)  # `audit … | head` where head has already gone
+    done = subprocess.run([sys.executable, "-m", "generator", "audit", "site-to-audit"], cwd=project, stdout=write,
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    os.close(write)
+    assert "内部错误" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
