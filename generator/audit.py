@@ -30,6 +30,7 @@ import ahocorasick
 
 from .audit_scan import Prefilter
 from .detect import KIND_LABELS, find_personal_data, mask_excerpt, redact
+from .digests import code_digest
 from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
 # Data files never belong in a site; archives and office documents cannot be audited inside, so they
@@ -485,12 +486,6 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     findings = [f for found, _ in results for f in found]
     entries = {k: v for _, used in results for k, v in used.items()}
     return findings, entries
-
-
-def code_digest() -> str:
-    from .notice_pages import code_digest as digest
-
-    return digest()
 
 
 def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]]:

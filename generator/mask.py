@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .digests import code_digest
 from .model import Notice, PublicNotice
 from .programs import ProgramSpec
 from .records import display
@@ -161,7 +162,6 @@ def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter, cache=None)
     """An aggregate notice's counts with small ones suppressed; the totals row as a dict. `cache`
     (notice_pages.Cache) remembers a table's suppression across builds (keyed by this program's code, the
     table and the threshold): its linear programs take ~0.5 s a county table."""
-    from .notice_pages import code_digest  # not at the top: notice_pages is the render side
     fields = [f.name for f in spec.count_fields]
     grid = [[int(row[f]) for f in fields] for row in rows]
     key = hashlib.sha256(json.dumps([code_digest(), grid, spec.aggregate.threshold]).encode()).hexdigest()

@@ -15,7 +15,6 @@ rendered again; a cached fragment is the very bytes a cold render gives.
 from __future__ import annotations
 
 import contextlib
-import functools
 import datetime as dt
 import hashlib
 import json
@@ -30,6 +29,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from .digests import code_digest, digest  # noqa: F401 (used here and re-exported)
 from .model import PublicityStatus
 from .publicity import period_text
 from .report import Problem
@@ -263,27 +263,6 @@ class Cache:
             if legacy.stem in self._used:
                 with contextlib.suppress(OSError):
                     legacy.unlink()
-
-
-def digest(*parts: object) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(repr(part).encode("utf-8"))
-        h.update(b"\x00")
-    return h.hexdigest()
-
-
-@functools.cache
-def code_digest() -> str:
-    """This program's own code and specs, and the versions of the libraries whose output is cached: a
-    cached entry from another version of the tool is never used."""
-    from importlib.metadata import version
-
-    h = hashlib.sha256(" ".join(version(p) for p in ("jinja2", "markupsafe", "zxing-cpp", "jieba")).encode())
-    package = Path(__file__).parent
-    for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):
-        h.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")
-    return h.hexdigest()
 
 
 def templates_digest(templates_dir: Path) -> str:

@@ -124,8 +124,8 @@ def _date_order_problem(notice: Notice, spec: ProgramSpec, rule: DateOrderRule) 
     line = notice.summary_lines.get(rule.later, notice.where.line) if rule.later != "approved_on" else notice.where.line
     return Problem(
         "dates-out-of-order",
-        f"“{labels[rule.later]}”{_cn(later)}早于“{labels[rule.earlier]}”{_cn(earlier)}，顺序不对。请核对这两个日期；"
-        f"依据：{rule.source.cite()}。", notice.where.file, line, rule.later)
+        f"“{labels[rule.later]}”{_cn(later)}早于“{labels[rule.earlier]}”{_cn(earlier)}，顺序不对。请核对这两个日期，"
+        f"改正后重新生成。依据：{rule.source.cite()}。", notice.where.file, line, rule.later)
 
 
 def _fraction_text(fraction: Fraction) -> str:
