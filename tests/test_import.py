@@ -343,3 +343,14 @@ def test_implausible_birth_dates_are_refused(clerk, birth):
     persons[0].id_number = fake_id(5, birth)
     done = run_import(clerk, write_workbook(clerk["dir"] / "b.xlsx", persons))
     assert done.returncode == 1 and "[id-birth-date]" in done.stderr
+
+
+def test_the_self_check_does_not_take_a_digit_run_inside_a_person_key_for_a_phone():
+    from generator.importer import CheckedRow, self_check
+
+    phone = "13" + "800000000"  # assembled: no phone-shaped literal in the source
+    key = "ab" + phone + "c" * 51  # a person key (HMAC output) that happens to hold those digits
+    row = CheckedRow(number=2, id_number="", name="", phone=phone, address=None, fields={}, import_only={})
+    text = f'program: "x"\nroster:\n- {{person_key: "{key}", name: "王*"}}\n'
+    assert self_check(text, [row]) == []
+    assert self_check(text.replace(key, phone), [row]) != []  # the phone itself is still found
