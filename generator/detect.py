@@ -8,6 +8,7 @@ a +86 prefix.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date as _date
@@ -195,3 +196,73 @@ def redact(text: str, person_keys: frozenset[str] = frozenset()) -> str:
     if not person_keys:
         text = _PERSON_KEY.sub(lambda m: mask_excerpt(m.group()), text)  # any 64-hex run may be a key
     return text
+
+
+# -- personal names in free text (村务公开 items, project names, 双公示 matters) ------------------------
+# Free text is published as written, so a full name in it ("支付刘建国误工补贴") would be a leak that no
+# number detector sees. jieba's part-of-speech tagger marks person names ("nr"), but it also marks
+# many place and thing names; what is reported is kept to the shapes that are rarely anything else.
+# The ~400 most frequent single-character surnames (with mask.COMPOUND_SURNAMES for the others).
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+    "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕"
+    "单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚"
+    "娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池"
+    "查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴"
+    "盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那"
+    "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+)
+# Last characters of the place, body and thing names jieba also tags "nr" (高庄, 白云山, 金银花, 文明村).
+_NOT_A_NAME_END = frozenset("山村庄湾河桥坝组镇乡园场店厂花草树港沟塘堰岭坡寨屯营铺集街路渠井田林峪口坪岗冲垸圩洲楼院馆站所局社队家"
+                            "江湖溪泉岛城县区州市省")
+_TITLES = ("老师", "师傅", "书记", "主任", "会计", "组长", "村长", "大夫", "医生", "先生", "女士", "同志", "总")
+# A two-character name is reported only right after a word that introduces a person.
+_BEFORE_A_NAME = ("支付", "付给", "付", "给", "发放", "奖励", "补助", "慰问", "村民", "农户", "户主", "个体户", "支书",
+                  "书记", "主任", "会计", "组长", "委员", "队长", "承包人", "负责人", "经办人", "收款人", "领款人", "社员")
+
+
+def _posseg():
+    import logging
+
+    import jieba
+    import jieba.posseg  # loads its model on first use (~0.6 s): only for texts that may hold a name
+
+    jieba.setLogLevel(logging.ERROR)
+    return jieba.posseg
+
+
+def _surname_of(word: str) -> str | None:
+    from .mask import COMPOUND_SURNAMES
+
+    if word[:2] in COMPOUND_SURNAMES and len(word) > 2:
+        return word[:2]
+    return word[0] if word[0] in _SURNAMES else None
+
+
+@functools.lru_cache(maxsize=1 << 16)  # items and project names repeat from month to month
+def possible_names(text: str) -> tuple[str, ...]:
+    """Full personal names that free text may hold, in order: words jieba tags as person names ("nr")
+    that start with a common surname, have one to three more characters and do not end like a place
+    or a title; two-character ones only right after a payee or role word ("支付刘强", "村支书刘强").
+    Names already masked ("刘**") are not names here. Never print what this returns: mask it."""
+    if not text or not any(c in _SURNAMES for c in text):
+        return ()
+    found: list[str] = []
+    at = 0
+    tokens = list(_posseg().cut(text))
+    for i, token in enumerate(tokens):
+        start, word = at, token.word
+        at += len(word)
+        if token.flag != "nr" or "*" in word:
+            continue
+        if len(word) == 2 and i > 0 and tokens[i - 1].word in _SURNAMES and tokens[i - 1].flag != "nr":
+            start, word = start - 1, tokens[i - 1].word + word  # jieba cut the surname off: 马 / 红梅
+        surname = _surname_of(word)
+        given = word[len(surname):] if surname else ""
+        if not surname or not 1 <= len(given) <= 3 or word[-1] in _NOT_A_NAME_END or word.endswith(_TITLES):
+            continue
+        if len(word) == 2 and not text[:start].endswith(_BEFORE_A_NAME):
+            continue
+        found.append(word)
+    return tuple(found)

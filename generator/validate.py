@@ -11,12 +11,12 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from . import sources
-from .detect import find_personal_data
+from .detect import find_personal_data, possible_names
 from .mask import is_masked_name, mask_name
 from .model import Dataset, Notice, NoticeKind, Policy, RosterRow, Standard
 from .programs import AmountRule, FieldSpec, ProgramSpec
 from .records import check_date_field, record_problems
-from .report import Problem
+from .report import Problem, Severity
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
 MONEY_LIMIT = Decimal("100000000")  # no monthly amount reaches 100 million yuan; beyond is a typo or NaN
@@ -67,6 +67,13 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
     if f.type == "text" and any(find_personal_data(str(value))):
         return [_row_problem(row, "personal-data-in-field",
                              f"“{f.label}”中含有身份证号或手机号，不得公开，请删除后重新导入。", f.name)]
+    if f.type == "text" and f.mask is None and isinstance(value, str) and (names := possible_names(value)):
+        # A warning, not an error: jieba also takes some place names for names (see detect.possible_names).
+        shown = "”“".join(dict.fromkeys(mask_name(n) for n in names))
+        return [Problem("possible-name-in-text",
+                        f"“{f.label}”中可能写了个人的全名（“{shown}”，这里只显示姓氏）。公开的文字中不写个人全名，"
+                        f"请改写成“{shown}”或只写职务、户数；如果这不是人名，可以不改。依据：{sources.PERSONAL_INFO.cite()}。",
+                        row.where.file, row.line_of(f.name), f.name, severity=Severity.WARNING)]
     return []
 
 

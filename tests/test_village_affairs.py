@@ -336,3 +336,34 @@ def test_village_affairs_are_not_imported(project, tmp_path):
                          "--kind", "result", "--start", "2026-12-01", "--approved-on", "2026-11-30",
                          "--document-number", "无", "--key-file", str(outside / "k.key"), cwd=project)
     assert done.returncode == 1 and "not-importable" in done.stderr
+
+
+# -- names in free text: reported (masked) as a warning, since jieba also takes some places for names --
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("支付王小明保洁工资", ("王小明",)), ("韩梅梅劳务费", ("韩梅梅",)), ("村民李小红家危房改造补助", ("李小红",)),
+    ("支付李雷工资", ("李雷",)), ("村支书张三差旅费", ("张三",)), ("个体户钱七", ("钱七",)),
+    # Not names: places, bodies, things, titles, two characters without a payee word, masked names.
+    ("王家湾组道路硬化工程", ()), ("李庄村委会办公用品", ()), ("高庄至吴桥道路", ()), ("白云山景区", ()),
+    ("金银花种植基地", ()), ("文明村规第三条：爱护公物", ()), ("张老师培训费", ()), ("向阳组水渠维修", ()),
+    ("杨柳组堰塘清淤", ()), ("支付王**保洁工资", ()), ("办公用品", ()), ("村干部报酬（合计）", ()),
+])
+def test_possible_names_in_free_text(text, names):
+    from generator.detect import possible_names
+
+    assert possible_names(text) == names
+
+
+def test_a_full_name_in_an_item_is_a_warning_that_shows_only_the_surname(project):
+    line = replace_in(project, FINANCE, "item: 办公用品,", "item: 支付王小明保洁工资,")
+    found = [p for p in problems_of(project) if p.slug == "possible-name-in-text"]
+    assert [(p.file, p.line, p.column, p.severity) for p in found] == [
+        ("data/notices/2026-11-05-taoyuan-cw.yaml", line, "item", Severity.WARNING)]
+    assert "王**" in found[0].message and "王小明" not in found[0].message and "第六条" in found[0].message
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "possible-name-in-text" in done.stdout + done.stderr and "王小明" not in done.stdout + done.stderr
+
+
+def test_the_demo_data_holds_no_name_in_free_text():
+    assert "possible-name-in-text" not in [p.slug for p in problems_of(REPO)]
