@@ -230,7 +230,7 @@ class _County:
     def roster(self, spec: ProgramSpec, size: int, fixed: dict | None = None) -> list[dict]:
         rows = []
         for i in range(size):
-            row: dict = {"person_key": self.person_key()} if spec.publicity else {}
+            row: dict = {"person_key": self.person_key()} if spec.keyed else {}
             for f in spec.fields:
                 if fixed and f.name in fixed:
                     row[f.name] = fixed[f.name]

@@ -151,7 +151,7 @@ def notice_body(req: ImportRequest, spec: ProgramSpec, issuer: str, keyed: list[
             body["effective_on"] = req.effective_on
     roster = []
     for row, key in keyed:
-        out = {"person_key": key} if spec.publicity is not None else {}
+        out = {"person_key": key} if spec.keyed else {}
         for f in spec.fields:
             if f.type == "name":
                 out[f.name] = mask_name(row.name)

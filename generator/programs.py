@@ -200,6 +200,15 @@ class DateOrderRule:
 
 
 @dataclass(frozen=True)
+class OnceRule:
+    """A person (by person key) is granted each value of field `per` (or the program, if None) only
+    once, across all of the program's notices: 殡葬救助 is paid once per deceased person and item."""
+
+    per: str | None
+    source: Source
+
+
+@dataclass(frozen=True)
 class CarryOverRule:
     """Statements run on from period to period: one statement per village and `period` (a month
     summary field), and its `opening` balance is the `closing` balance of the month before, where the
@@ -249,6 +258,12 @@ class ProgramSpec:
     carry_over: CarryOverRule | None = None
     date_order: tuple[DateOrderRule, ...] = ()
     importable: bool = True  # False: written by hand in data/, not imported from a roster
+    once: OnceRule | None = None
+
+    @property
+    def keyed(self) -> bool:
+        """Rows carry person keys: they link a 公示 to its 公布, or find a grant made twice."""
+        return self.publicity is not None or self.once is not None
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -267,7 +282,8 @@ class ProgramSpec:
                  *(e.source for e in self.excludes), *(c.source for c in self.checks),
                  self.catalog.source if self.catalog else None, self.cadence.source if self.cadence else None,
                  *(t.source for t in self.totals), *(r.source for r in self.ratios),
-                 self.carry_over.source if self.carry_over else None, *(d.source for d in self.date_order)]
+                 self.carry_over.source if self.carry_over else None, *(d.source for d in self.date_order),
+                 self.once.source if self.once else None]
         return list(dict.fromkeys(s for s in found if s is not None))
 
 
@@ -338,6 +354,10 @@ def _check_records(spec: ProgramSpec) -> None:
     for d in spec.date_order:
         if not {d.earlier, d.later} <= dates:
             raise ValueError(f"{spec.code}: date_order names {d.earlier}/{d.later}: approved_on or a date summary field")
+    if spec.once and spec.once.per is not None and spec.once.per not in rows:
+        raise ValueError(f"{spec.code}: once_per_person names an undeclared field {spec.once.per}")
+    if spec.once and spec.aggregate:
+        raise ValueError(f"{spec.code}: an aggregate program has no person keys to count grants by")
     if spec.title_format:
         names = {name for _, name, _, _ in string.Formatter().parse(spec.title_format) if name}
         if not names <= TITLE_PLACES | summary:
@@ -391,6 +411,8 @@ def _parse(raw: dict) -> ProgramSpec:
         carry_over=CarryOverRule(raw["carry_over"]["period"], raw["carry_over"]["opening"], raw["carry_over"]["closing"],
                                  _source(raw["carry_over"]["source"])) if raw.get("carry_over") else None,
         date_order=tuple(DateOrderRule(d["earlier"], d["later"], _source(d["source"])) for d in raw.get("date_order", ())),
+        once=OnceRule(raw["once_per_person"].get("per"), _source(raw["once_per_person"]["source"]))
+        if raw.get("once_per_person") else None,
     )
     if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
                            or spec.publicity):

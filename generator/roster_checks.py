@@ -171,7 +171,8 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
     report = _Report(table)
     value_fields = [f for f in (*spec.fields, *spec.import_only_fields) if f.type != "name"]
     parsed: list[dict[str, Any]] = []
-    ids: dict[str, int] = {}
+    ids: dict[tuple[str, object], int] = {}
+    per = spec.once.per if spec.once else None  # 殡葬救助: one person may have one row per item
     rows = []
     for raw in progress(table.rows, len(table.rows), "校验"):
         values = raw.values
@@ -185,10 +186,12 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
         elif not _NAME.match(name.replace(" ", "")):
             report.add(raw.number, "name", "name-format", "姓名中有数字或符号，请核对（只保留汉字，少数民族姓名可用“·”）。")
         if id_number is not None:
-            if id_number in ids:
+            same = (id_number, values.get(per) if per else None)
+            if same in ids:
+                item = "".join(f"、同一“{f.label}”" for f in spec.fields if f.name == per)
                 report.add(raw.number, "id_number", "duplicate-person",
-                           f"与第{ids[id_number]}行是同一人（身份证号相同），请删除重复的一行。")
-            ids.setdefault(id_number, raw.number)
+                           f"与第{ids[same]}行是同一人（身份证号相同{item}），请删除重复的一行。")
+            ids.setdefault(same, raw.number)
         typed = {}
         rule = spec.age_rule
         band = _age_problem(report, raw.number, rule, spec, id_number, on, values.get(rule.band_field)
@@ -302,6 +305,11 @@ def _check_conditions(report: _Report, spec: ProgramSpec, rows: list[CheckedRow]
                            f"依据：{check.source.cite()}。")
 
 
+def _what(spec: ProgramSpec, fields: dict) -> str:
+    """What a once-only grant is, for a message: the item ("“生态安葬奖补”") or the program."""
+    return f"“{fields.get(spec.once.per)}”" if spec.once and spec.once.per else f"“{spec.title}”"
+
+
 def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, kind: NoticeKind, start: dt.date,
                        dataset: Dataset | None, table: RawTable, replacing: str | None = None) -> list[Problem]:
     """Rules that need what data/ already holds, matched by person key: exclusions between programs,
@@ -318,7 +326,16 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
             if key in current:
                 report.add(row.number, "id_number", "excluded-by-other-program",
                            f"此人已在“{rule.program}”名单中，按规定不能同时享受“{spec.title}”。依据：{rule.source.cite()}。")
-    if kind is NoticeKind.RESULT:
+    if kind is NoticeKind.RESULT and spec.once:
+        granted = {(r.person_key, r.fields.get(spec.once.per) if spec.once.per else None): n.id
+                   for n in results if n.program == spec.code for r in n.roster}
+        for row, key in keyed:
+            other = granted.get((key, row.fields.get(spec.once.per) if spec.once.per else None))
+            if other:
+                report.add(row.number, "id_number", "granted-twice",
+                           f"此人已在公布“{other}”中领取过{_what(spec, row.fields)}，每人只能领取一次。"
+                           f"依据：{spec.once.source.cite()}。")
+    elif kind is NoticeKind.RESULT:
         month = (start.year, start.month)
         listed = {r.person_key: n.id for n in results if n.program == spec.code
                   and (n.start.year, n.start.month) == month for r in n.roster}

@@ -189,6 +189,11 @@ FUNERAL_AMOUNT = Source(
     "“补助标准”",
     "每位逝者的每一项补助（基本殡葬服务费补助、生态安葬奖补）各不超过县定标准（元/人·次）。",
 )
+FUNERAL_ONCE = Source(
+    FUNERAL_PLAN,
+    "“补助对象”",
+    "每位逝者的每一项补助只发放一次：已在一份公布中发放过的，不能在另一份公布中再次发放。",
+)
 
 # 社会组织年检
 SOCIAL_ORG_INSPECTION = Source(

@@ -187,13 +187,14 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
     problems += _check_objections(notice)
 
     allowed = set(spec.field_names)
-    keyed = spec.publicity is not None  # person keys link a 公示 to its 公布; programs without 公示 need none
-    seen = Counter(row.person_key for row in notice.roster)
+    keyed = spec.keyed  # person keys link a 公示 to its 公布, or find a grant made twice; other programs need none
+    per = spec.once.per if spec.once else None  # 殡葬救助: one person may have one row per item
+    seen = Counter((row.person_key, row.fields.get(per) if per else None) for row in notice.roster)
     for row in notice.roster:
         if keyed and not PERSON_KEY.match(row.person_key):
             problems.append(_row_problem(row, "bad-person-key", "化名键应为64位十六进制字符（由导入命令生成），请重新导入。",
                                          "person_key"))
-        elif keyed and seen[row.person_key] > 1:
+        elif keyed and seen[(row.person_key, row.fields.get(per) if per else None)] > 1:
             problems.append(_row_problem(row, "duplicate-person", "同一人在本公告名册中出现了不止一次，请删除重复行。",
                                          "person_key"))
         for name in sorted(set(row.fields) - allowed, key=str):
@@ -264,12 +265,37 @@ def _check_objections(notice: Notice) -> list[Problem]:
                     "raised_on") for o in notice.objections if o.raised_on < notice.start]
 
 
+def _granted_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
+    """A once-only grant (spec `once_per_person`) to the same person key in two notices: the later one
+    (by publication date, then id) is reported at its row, naming the earlier file and line."""
+    first: dict[tuple, RosterRow] = {}
+    problems = []
+    for notice in sorted(notices, key=lambda n: (n.start, n.id)):
+        spec = programs.get(notice.program)
+        if spec is None or spec.once is None or notice.kind is not NoticeKind.RESULT:
+            continue
+        per = spec.once.per
+        for row in notice.roster:
+            if not PERSON_KEY.match(row.person_key or ""):
+                continue  # reported as bad-person-key
+            grant = (spec.code, row.person_key, row.fields.get(per) if per else None)
+            earlier = first.setdefault(grant, row)
+            if earlier is not row and earlier.where.file != row.where.file:
+                what = f"“{row.fields.get(per)}”" if per else f"“{spec.title}”"
+                problems.append(_row_problem(
+                    row, "granted-twice",
+                    f"此人的{what}已在 {earlier.where.file} 第{earlier.where.line}行发放过，每人只能领取一次。"
+                    f"如是更正，请改动原来的公布，不要另发一份。依据：{spec.once.source.cite()}。", "person_key"))
+    return problems
+
+
 def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem]:
     """All problems in the dataset; an empty list means it may go on to `mask`."""
     by_id = {n.id: n for n in dataset.notices}
     problems = []
     for notice in dataset.notices:
         problems += _check_notice(notice, dataset, programs, by_id)
+    problems += _granted_twice(dataset.notices, programs)
     for hotline in dataset.site.hotlines if dataset.site else ():
         if not re.fullmatch(r"[0-9\-（）() ]{5,20}", hotline.number):
             problems.append(Problem("bad-hotline", "监督电话只能包含数字、“-”和括号。", "data/site.yaml", None, "hotlines"))

@@ -380,3 +380,91 @@ def test_a_problem_in_a_row_written_over_several_lines_names_the_fields_own_line
     expected = [n for n, line in enumerate(lines, 1) if line.strip() == "dispersed: -1"]
     [problem] = [p for p in problems_of(project) if p.slug == "not-a-count"]
     assert [problem.line] == expected
+
+
+# -- 殡葬救助 is paid once per deceased person and item: person keys find a second grant ---------------
+
+def _second_funeral(project: Path, rows: list[dict], name: str = "2026-11-25-baiyun-bz-gb.yaml") -> str:
+    first = yaml_load(project / FUNERAL)
+    body = {**first, "document_number": "示民发〔2026〕58号", "approved_on": dt.date(2026, 11, 23),
+            "published_on": dt.date(2026, 11, 25), "roster": rows}
+    (project / "data/notices" / name).write_text(yaml_dump(body), encoding="utf-8")
+    return f"data/notices/{name}"
+
+
+def yaml_load(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def yaml_dump(body: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+
+
+def test_a_second_grant_of_the_same_item_to_the_same_person_is_refused_at_its_row(project):
+    first = yaml_load(project / FUNERAL)["roster"]
+    again = _second_funeral(project, [{**first[0], "amount": 800.0}])
+    found = [p for p in problems_of(project) if p.slug == "granted-twice"]
+    assert [(p.file, p.column) for p in found] == [(again, "person_key")]
+    assert f"{FUNERAL} 第10行" in found[0].message and "基本殡葬服务费补助" in found[0].message
+    assert "殡葬服务费补助实施办法" in found[0].message and "“补助对象”" in found[0].message
+
+
+def test_the_other_item_for_the_same_person_is_fine_in_another_notice_or_the_same_one(project):
+    first = yaml_load(project / FUNERAL)["roster"]
+    _second_funeral(project, [{**first[0], "aid_item": "生态安葬奖补", "amount": 500.0}])
+    edit_notice(project, lambda b: b["roster"].append({**b["roster"][0], "aid_item": "生态安葬奖补", "amount": 400.0}),
+                FUNERAL)
+    assert [p.slug for p in problems_of(project)] == ["granted-twice"]  # the second notice's 生态安葬奖补 only
+    edit_notice(project, lambda b: b["roster"].append(dict(b["roster"][0])), FUNERAL)
+    assert "duplicate-person" in [p.slug for p in problems_of(project)]
+
+
+def test_a_funeral_row_needs_the_deceased_persons_key(project):
+    edit_notice(project, lambda b: b["roster"][0].pop("person_key"), FUNERAL)
+    assert ("bad-person-key", "person_key", FUNERAL) in [(p.slug, p.column, p.file) for p in problems_of(project)]
+
+
+def _funeral_csv(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    lines = ["组,逝者姓名,身份证号,补助项目,补助金额（元）"] + [",".join(row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _import_funeral(clerk, roster: Path, start: str):
+    return run_generator("import", str(roster), "--program", "funeral_aid", "--division", "990100201203",
+                         "--kind", "result", "--start", start, "--approved-on", start,
+                         "--document-number", f"示民发〔2026〕{start[-2:]}号", "--issuer", "示范县民政局",
+                         "--key-file", str(clerk["key"]), cwd=clerk["project"])
+
+
+def test_funeral_import_keys_the_deceased_allows_both_items_and_refuses_a_second_grant(clerk):
+    from conftest import fake_id
+
+    both = _funeral_csv(clerk["dir"] / "殡葬1.csv", [("一组", "测试甲", fake_id(1, "19400101"), "基本殡葬服务费补助", "1200"),
+                                                    ("一组", "测试甲", fake_id(1, "19400101"), "生态安葬奖补", "500")])
+    done = _import_funeral(clerk, both, "2026-11-20")
+    assert done.returncode == 0, done.stderr
+    rows = yaml_load(clerk["project"] / "data/notices/2026-11-20-990100201203-gb.yaml")["roster"]
+    assert len({r["person_key"] for r in rows}) == 1 and len(rows[0]["person_key"]) == 64
+    twice = _funeral_csv(clerk["dir"] / "殡葬2.csv", [("一组", "测试甲", fake_id(1, "19400101"), "生态安葬奖补", "500")])
+    done = _import_funeral(clerk, twice, "2026-11-27")
+    assert done.returncode == 1 and "[granted-twice]" in done.stderr and "第2行" in done.stderr
+    assert "2026-11-20-990100201203-gb" in done.stderr and "测试甲" not in done.stderr + done.stdout
+    assert not (clerk["project"] / "data/notices/2026-11-27-990100201203-gb.yaml").exists()
+    same_item = _funeral_csv(clerk["dir"] / "殡葬3.csv", [("一组", "测试乙", fake_id(2, "19400101"), "生态安葬奖补", "500"),
+                                                         ("一组", "测试乙", fake_id(2, "19400101"), "生态安葬奖补", "500")])
+    done = _import_funeral(clerk, same_item, "2026-11-28")
+    assert done.returncode == 1 and "[duplicate-person]" in done.stderr and "同一“补助项目”" in done.stderr
+
+
+def test_a_once_rule_naming_an_undeclared_field_fails_at_start_up():
+    from generator.programs import _parse
+
+    raw = yaml_load(Path(__file__).parent.parent / "generator/programs/funeral_aid.yaml")
+    raw["once_per_person"]["per"] = "item"
+    with pytest.raises(ValueError, match="once_per_person"):
+        _parse(raw)
