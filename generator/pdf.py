@@ -27,8 +27,9 @@ def has_chinese_font() -> bool:
 
 def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> list[Problem]:
     """docs/pdf/<id>.pdf for every notice page that wants one (notice_pages.wants_pdf); a missing Chinese
-    font is a problem, not tofu boxes. A PDF already made from the same page, stylesheet and WeasyPrint
-    comes from the cache (outside the site): the same bytes, without the ~0.2 s WeasyPrint takes."""
+    font is a problem, not tofu boxes. A PDF already made from the same page, stylesheet and renderer
+    (`renderer_fingerprint`: libraries and fonts) comes from the cache (outside the site): the same
+    bytes, without the ~0.2 s WeasyPrint takes."""
     from .notice_pages import Cache, digest
 
     wanted = [notices[i] for i in sorted(notices) if notices[i].pdf]
@@ -39,6 +40,7 @@ def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> l
     import weasyprint
 
     cache = cache or Cache(None)
+    renderer = renderer_fingerprint()
     css_text = css.read_text(encoding="utf-8")
     out_dir = docs_dir / "pdf"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +48,7 @@ def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> l
     for page in wanted:
         document = (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{page.title}</title></head>'
                     f"<body>{page.html}</body></html>")
-        key = digest("pdf", weasyprint.__version__, css_text, document)
+        key = digest("pdf", renderer, css_text, document)
         cache.keep.setdefault("pdf", set()).add(key)
         data = cache.get("pdf", key)
         if data is None:
@@ -66,6 +68,37 @@ def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> l
     finally:
         _PDF_JOB.clear()
     return []
+
+
+def renderer_fingerprint() -> str:
+    """Everything besides the page and the stylesheet that decides a PDF's bytes: the versions of
+    WeasyPrint, the libraries it writes and measures with, Pango and fontconfig, and every font file
+    fontconfig offers (path, size, mtime). A cached PDF is reused only while all of these are the same,
+    so a new font or library makes new PDFs, as a first build on this machine would."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for package in ("weasyprint", "pydyf", "tinycss2", "cssselect2", "fonttools", "Pillow"):
+        try:
+            parts.append(f"{package}={version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package}=-")
+    try:
+        from weasyprint.text.ffi import pango
+
+        parts.append(f"pango={pango.pango_version()}")
+    except (ImportError, OSError, AttributeError):
+        parts.append("pango=?")
+    listed = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True)
+    version_line = subprocess.run(["fc-list", "--version"], capture_output=True, text=True)
+    parts.append((version_line.stdout + version_line.stderr).strip())
+    for font in sorted(set(listed.stdout.splitlines())):
+        try:
+            st = os.stat(font)
+        except OSError:
+            continue
+        parts.append(f"{font}\t{st.st_size}\t{st.st_mtime_ns}")
+    return "\n".join(parts)
 
 
 PDF_WORKER_MIN = 8

@@ -4,6 +4,7 @@ The county-year benchmark itself (15,000 notices) is bench/county.py, never a te
 """
 
 import datetime as dt
+import os
 import re
 import shutil
 import urllib.parse
@@ -309,3 +310,31 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(p
     assert "[cache-not-saved]" in done.stderr
     assert '"today": "2026-12-01"' in (project / "site/manifest.json").read_text(encoding="utf-8")
 
+
+
+def test_a_cached_pdf_is_not_reused_once_a_font_changes(tmp_path, monkeypatch):
+    """The PDF cache key holds the font files fontconfig offers (and the libraries' versions): a new or
+    updated font makes new PDFs, as a first build on the machine would (same input, same bytes)."""
+    import shutil as sh
+    import subprocess
+
+    from generator.pdf import renderer_fingerprint
+
+    if not sh.which("fc-list"):
+        pytest.skip("no fontconfig")
+    fonts = [f for f in subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True)
+             .stdout.splitlines() if f.endswith((".ttf", ".ttc", ".otf"))]
+    if not fonts:
+        pytest.skip("no font installed")
+    (tmp_path / "fonts").mkdir()
+    font = Path(sh.copy(fonts[0], tmp_path / "fonts"))
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f"<?xml version='1.0'?><fontconfig><dir>{tmp_path / 'fonts'}</dir>"
+                    f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>", encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    before = renderer_fingerprint()
+    assert str(font) in before and "weasyprint=" in before and "pango=" in before
+    assert renderer_fingerprint() == before
+    stat = font.stat()
+    os.utime(font, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the font package was updated
+    assert renderer_fingerprint() != before
