@@ -213,13 +213,22 @@ _SURNAMES = frozenset(
     "盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那"
     "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
-# Last characters of the place, body and thing names jieba also tags "nr" (高庄, 白云山, 金银花, 文明村).
+# Last characters of the place, body and thing names jieba also tags "nr" (高庄, 白云山, 金银花, 文明村,
+# 宣传栏, 农家乐, 关帝庙, 查询费).
 _NOT_A_NAME_END = frozenset("山村庄湾河桥坝组镇乡园场店厂花草树港沟塘堰岭坡寨屯营铺集街路渠井田林峪口坪岗冲垸圩洲楼院馆站所局社队家"
-                            "江湖溪泉岛城县区州市省")
+                            "江湖溪泉岛城县区州市省栏费乐赛周庙祠阁巾乌款金会节")
 _TITLES = ("老师", "师傅", "书记", "主任", "会计", "组长", "村长", "大夫", "医生", "先生", "女士", "同志", "总")
+# Already anonymized: 刘**, 王某, 张氏.
+_MASKED = frozenset("*＊某氏")
 # A two-character name is reported only right after a word that introduces a person.
 _BEFORE_A_NAME = ("支付", "付给", "付", "给", "发放", "奖励", "补助", "慰问", "村民", "农户", "户主", "个体户", "支书",
-                  "书记", "主任", "会计", "组长", "委员", "队长", "承包人", "负责人", "经办人", "收款人", "领款人", "社员")
+                  "书记", "主任", "会计", "组长", "委员", "队长", "承包人", "负责人", "经办人", "收款人", "领款人", "社员",
+                  "困难户", "贫困户", "低保户", "五保户", "特困户", "脱贫户", "学生", "村医", "老人", "党员", "保洁员", "护林员")
+# Verbs jieba glues to the name that follows (付张伟 is one "nr" word).
+_GLUED = ("付", "给")
+# A surname character tagged as one of these is the word it also is (付 "pay", 向 "towards"): it starts a
+# name only if jieba tags it a name itself.
+_NOT_A_SURNAME_TAGS = frozenset({"v", "p", "c", "d", "u", "m", "q", "f"})
 
 
 def _posseg():
@@ -240,29 +249,65 @@ def _surname_of(word: str) -> str | None:
     return word[0] if word[0] in _SURNAMES else None
 
 
+def _is_han(word: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in word)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _tagged_a_name_alone(word: str) -> bool:
+    tokens = list(_posseg().cut(word))
+    return len(tokens) == 1 and tokens[0].flag.startswith("nr")
+
+
+def _could_be_a_two_character_name(word: str) -> bool:
+    """Not a word jieba's dictionary holds as something else: it lists goods, brands and plants
+    (沙石, 苗木, 华为, 明星) as "nr", famous people (李强) as "nrfg"; ordinary names (张伟) are not in it."""
+    return _posseg().dt.word_tag_tab.get(word) in (None, "nrfg", "nrt")
+
+
 @functools.lru_cache(maxsize=1 << 16)  # items and project names repeat from month to month
 def possible_names(text: str) -> tuple[str, ...]:
-    """Full personal names that free text may hold, in order: words jieba tags as person names ("nr")
-    that start with a common surname, have one to three more characters and do not end like a place
-    or a title; two-character ones only right after a payee or role word ("支付刘强", "村支书刘强").
-    Names already masked ("刘**") are not names here. Never print what this returns: mask it."""
+    """Full personal names that free text may hold, in order. A candidate is a word jieba tags as a
+    person name ("nr", "nrfg", "nrt"), or a lone surname and the one or two characters after it where
+    either is so tagged (jieba cuts 杨海燕 as 杨 / 海燕, 宋爱民 as 宋 / 爱民); a payee verb glued to it
+    (付张伟, 付杨 / 海燕) is cut off, and a glued word that is no name without it (付沙石) is none. It is
+    reported if it starts with a common surname, has one or two more Han characters, is not masked
+    (刘**, 王某) and does not end like a place, thing or title; two-character ones only right after a
+    payee or role word ("支付刘强", "村支书刘强") and only if jieba's dictionary does not hold them as
+    something else (付沙石款, 付华为手机款). Never print what this returns: mask it."""
+    from .mask import COMPOUND_SURNAMES
+
     if not text or not any(c in _SURNAMES for c in text):
         return ()
+    spans, at = [], 0
+    for token in _posseg().cut(text):
+        spans.append((at, token.word, token.flag))
+        at += len(token.word)
     found: list[str] = []
-    at = 0
-    tokens = list(_posseg().cut(text))
-    for i, token in enumerate(tokens):
-        start, word = at, token.word
-        at += len(word)
-        if token.flag != "nr" or "*" in word:
+    i = 0
+    while i < len(spans):
+        start, word, flag = spans[i]
+        step = 1
+        if flag.startswith("nr") and word.startswith(_GLUED) and len(word) == 2 and word[1] in _SURNAMES:
+            start, word = start + 1, word[1]  # 付杨 / 海燕: the verb glued to the surname
+        if (word in _SURNAMES or word in COMPOUND_SURNAMES) and i + 1 < len(spans) and 1 <= len(spans[i + 1][1]) <= 2 \
+                and (flag.startswith("nr") or (spans[i + 1][2].startswith("nr") and flag not in _NOT_A_SURNAME_TAGS)):
+            word, step = word + spans[i + 1][1], 2
+        elif not flag.startswith("nr"):
+            i += 1
             continue
-        if len(word) == 2 and i > 0 and tokens[i - 1].word in _SURNAMES and tokens[i - 1].flag != "nr":
-            start, word = start - 1, tokens[i - 1].word + word  # jieba cut the surname off: 马 / 红梅
+        elif word.startswith(_GLUED) and len(word) >= 3:
+            if not _tagged_a_name_alone(word[1:]):
+                i += 1
+                continue  # 付沙石, 付华为: a payment for goods, not the surname 付
+            start, word = start + 1, word[1:]
+        i += step
         surname = _surname_of(word)
         given = word[len(surname):] if surname else ""
-        if not surname or not 1 <= len(given) <= 3 or word[-1] in _NOT_A_NAME_END or word.endswith(_TITLES):
+        if not surname or not 1 <= len(given) <= 2 or not _is_han(word) or _MASKED & set(word) \
+                or word[-1] in _NOT_A_NAME_END or word.endswith(_TITLES):
             continue
-        if len(word) == 2 and not text[:start].endswith(_BEFORE_A_NAME):
+        if len(word) == 2 and not (text[:start].endswith(_BEFORE_A_NAME) and _could_be_a_two_character_name(word)):
             continue
         found.append(word)
     return tuple(found)

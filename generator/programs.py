@@ -207,6 +207,16 @@ class OnceRule:
     per: str | None
     source: Source
 
+    def grant(self, spec: "ProgramSpec", fields: dict) -> tuple[str, ...] | None:
+        """What a row is granted, as compared: () for the program, (item,) for a `per` value that is one
+        of the field's choices; None where the value is not (reported as not-a-choice elsewhere, and
+        never printed: only a listed choice may appear in a message)."""
+        if self.per is None:
+            return ()
+        value = fields.get(self.per)
+        choices = next((f.choices for f in spec.fields if f.name == self.per), ())
+        return (value,) if isinstance(value, str) and value in choices else None
+
 
 @dataclass(frozen=True)
 class CarryOverRule:
@@ -354,8 +364,9 @@ def _check_records(spec: ProgramSpec) -> None:
     for d in spec.date_order:
         if not {d.earlier, d.later} <= dates:
             raise ValueError(f"{spec.code}: date_order names {d.earlier}/{d.later}: approved_on or a date summary field")
-    if spec.once and spec.once.per is not None and spec.once.per not in rows:
-        raise ValueError(f"{spec.code}: once_per_person names an undeclared field {spec.once.per}")
+    if spec.once and spec.once.per is not None and not any(f.name == spec.once.per and f.type == "choice"
+                                                           for f in spec.fields):
+        raise ValueError(f"{spec.code}: once_per_person must name a choice field, not {spec.once.per}")
     if spec.once and spec.aggregate:
         raise ValueError(f"{spec.code}: an aggregate program has no person keys to count grants by")
     if spec.title_format:

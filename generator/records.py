@@ -147,8 +147,8 @@ def record_problems(notice: Notice, spec: ProgramSpec, check_field) -> list[Prob
                                 f"请删除。可写的汇总项：{labels}。", rows[name].where.file, rows[name].where.line, name))
     for f in spec.summary_fields:
         row = rows.get(f.name, RosterRow("", {}, Provenance(notice.where.file, notice.where.line)))
-        problems += [Problem(p.slug, p.message.replace("请补上", "请在“summary”中补上"), p.file, p.line, p.column)
-                     for p in check_field(row, f)]
+        problems += [Problem(p.slug, p.message.replace("请补上", "请在“summary”中补上"), p.file, p.line, p.column,
+                             severity=p.severity) for p in check_field(row, f)]
     for rule in spec.totals:
         found = _total_problem(notice, spec, rule)
         if found:

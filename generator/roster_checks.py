@@ -22,11 +22,11 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 from .detect import find_personal_data, mask_excerpt
-from .model import Dataset, NoticeKind, Policy
+from .model import Dataset, NoticeKind, Policy, Provenance
 from .programs import FieldSpec, ProgramSpec
 from .report import Problem, Severity
 from .roster_read import RawTable
-from .validate import MONEY_LIMIT, row_amount_problem
+from .validate import MONEY_LIMIT, granted_twice_message, row_amount_problem
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -171,7 +171,7 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
     report = _Report(table)
     value_fields = [f for f in (*spec.fields, *spec.import_only_fields) if f.type != "name"]
     parsed: list[dict[str, Any]] = []
-    ids: dict[tuple[str, object], int] = {}
+    ids: dict[tuple, int] = {}
     per = spec.once.per if spec.once else None  # 殡葬救助: one person may have one row per item
     rows = []
     for raw in progress(table.rows, len(table.rows), "校验"):
@@ -186,11 +186,13 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
         elif not _NAME.match(name.replace(" ", "")):
             report.add(raw.number, "name", "name-format", "姓名中有数字或符号，请核对（只保留汉字，少数民族姓名可用“·”）。")
         if id_number is not None:
-            same = (id_number, values.get(per) if per else None)
+            item = values.get(per) if per else None
+            # Per item, where the cell is text; a cell that is not is reported on its own and matches nothing.
+            same = (id_number, item if isinstance(item, str) else id(raw)) if per else (id_number,)
             if same in ids:
-                item = "".join(f"、同一“{f.label}”" for f in spec.fields if f.name == per)
+                label = "".join(f"、同一“{f.label}”" for f in spec.fields if f.name == per)
                 report.add(raw.number, "id_number", "duplicate-person",
-                           f"与第{ids[same]}行是同一人（身份证号相同{item}），请删除重复的一行。")
+                           f"与第{ids[same]}行是同一人（身份证号相同{label}），请删除重复的一行。")
             ids.setdefault(same, raw.number)
         typed = {}
         rule = spec.age_rule
@@ -305,11 +307,6 @@ def _check_conditions(report: _Report, spec: ProgramSpec, rows: list[CheckedRow]
                            f"依据：{check.source.cite()}。")
 
 
-def _what(spec: ProgramSpec, fields: dict) -> str:
-    """What a once-only grant is, for a message: the item ("“生态安葬奖补”") or the program."""
-    return f"“{fields.get(spec.once.per)}”" if spec.once and spec.once.per else f"“{spec.title}”"
-
-
 def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, kind: NoticeKind, start: dt.date,
                        dataset: Dataset | None, table: RawTable, replacing: str | None = None) -> list[Problem]:
     """Rules that need what data/ already holds, matched by person key: exclusions between programs,
@@ -327,14 +324,19 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
                 report.add(row.number, "id_number", "excluded-by-other-program",
                            f"此人已在“{rule.program}”名单中，按规定不能同时享受“{spec.title}”。依据：{rule.source.cite()}。")
     if kind is NoticeKind.RESULT and spec.once:
-        granted = {(r.person_key, r.fields.get(spec.once.per) if spec.once.per else None): n.id
-                   for n in results if n.program == spec.code for r in n.roster}
+        # The earliest grant, as the build names it (validate._granted_twice). Replaces the one-listing-a-
+        # month rule below: one person may have one item this month and the other next month.
+        granted: dict[tuple, Provenance] = {}
+        for n in sorted(results, key=lambda n: (n.start, n.id)):
+            for r in n.roster if n.program == spec.code else ():
+                grant = spec.once.grant(spec, r.fields)
+                if grant is not None and r.person_key:
+                    granted.setdefault((r.person_key, *grant), r.where)
         for row, key in keyed:
-            other = granted.get((key, row.fields.get(spec.once.per) if spec.once.per else None))
-            if other:
-                report.add(row.number, "id_number", "granted-twice",
-                           f"此人已在公布“{other}”中领取过{_what(spec, row.fields)}，每人只能领取一次。"
-                           f"依据：{spec.once.source.cite()}。")
+            grant = spec.once.grant(spec, row.fields)
+            earlier = granted.get((key, *grant)) if grant is not None else None
+            if earlier:
+                report.add(row.number, "id_number", "granted-twice", granted_twice_message(spec, grant, earlier))
     elif kind is NoticeKind.RESULT:
         month = (start.year, start.month)
         listed = {r.person_key: n.id for n in results if n.program == spec.code

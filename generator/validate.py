@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from . import sources
 from .detect import find_personal_data, possible_names
 from .mask import is_masked_name, mask_name
-from .model import Dataset, Notice, NoticeKind, Policy, RosterRow, Standard
+from .model import Dataset, Notice, NoticeKind, Policy, Provenance, RosterRow, Standard
 from .programs import AmountRule, FieldSpec, ProgramSpec
 from .records import check_date_field, record_problems
 from .report import Problem, Severity
@@ -188,13 +188,27 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
 
     allowed = set(spec.field_names)
     keyed = spec.keyed  # person keys link a 公示 to its 公布, or find a grant made twice; other programs need none
-    per = spec.once.per if spec.once else None  # 殡葬救助: one person may have one row per item
-    seen = Counter((row.person_key, row.fields.get(per) if per else None) for row in notice.roster)
+
+    def identity(row: RosterRow) -> tuple:
+        """Who a row is about, and (殡葬救助) which item: one person may have one row per item."""
+        if spec.once is None:
+            return (row.person_key,)
+        grant = spec.once.grant(spec, row.fields)
+        return (row.person_key, *grant) if grant is not None else (row.person_key, id(row))
+
+    seen = Counter(identity(row) for row in notice.roster)
     for row in notice.roster:
-        if keyed and not PERSON_KEY.match(row.person_key):
+        if keyed and not row.person_key and spec.publicity is None:
+            # Rows imported before the once-only rule (2026-11) carry no key; they cannot be checked
+            # against other notices, but they were lawful when imported: say so, do not stop the build.
+            problems.append(Problem(
+                "no-person-key", "这一行没有化名键，无法核对同一人是否重复领取。请用 import 命令从原始名册重新导入这份公布"
+                "（加 --replace）；没有原始名册的，请人工核对后保留。", row.where.file, row.where.line, "person_key",
+                severity=Severity.WARNING))
+        elif keyed and not PERSON_KEY.match(row.person_key):
             problems.append(_row_problem(row, "bad-person-key", "化名键应为64位十六进制字符（由导入命令生成），请重新导入。",
                                          "person_key"))
-        elif keyed and seen[(row.person_key, row.fields.get(per) if per else None)] > 1:
+        elif keyed and seen[identity(row)] > 1:
             problems.append(_row_problem(row, "duplicate-person", "同一人在本公告名册中出现了不止一次，请删除重复行。",
                                          "person_key"))
         for name in sorted(set(row.fields) - allowed, key=str):
@@ -274,19 +288,22 @@ def _granted_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> l
         spec = programs.get(notice.program)
         if spec is None or spec.once is None or notice.kind is not NoticeKind.RESULT:
             continue
-        per = spec.once.per
         for row in notice.roster:
-            if not PERSON_KEY.match(row.person_key or ""):
-                continue  # reported as bad-person-key
-            grant = (spec.code, row.person_key, row.fields.get(per) if per else None)
-            earlier = first.setdefault(grant, row)
+            grant = spec.once.grant(spec, row.fields)
+            if grant is None or not PERSON_KEY.match(row.person_key):
+                continue  # reported as not-a-choice, no-person-key or bad-person-key
+            earlier = first.setdefault((spec.code, row.person_key, *grant), row)
             if earlier is not row and earlier.where.file != row.where.file:
-                what = f"“{row.fields.get(per)}”" if per else f"“{spec.title}”"
-                problems.append(_row_problem(
-                    row, "granted-twice",
-                    f"此人的{what}已在 {earlier.where.file} 第{earlier.where.line}行发放过，每人只能领取一次。"
-                    f"如是更正，请改动原来的公布，不要另发一份。依据：{spec.once.source.cite()}。", "person_key"))
+                problems.append(_row_problem(row, "granted-twice", granted_twice_message(spec, grant, earlier.where),
+                                             "person_key"))
     return problems
+
+
+def granted_twice_message(spec: ProgramSpec, grant: tuple[str, ...], earlier: Provenance) -> str:
+    """Said at build and at import alike. `grant` holds only a listed choice (OnceRule.grant)."""
+    what = f"“{grant[0]}”" if grant else f"“{spec.title}”"
+    return (f"此人的{what}已在 {earlier.file} 第{earlier.line}行发放过，每人只能领取一次。"
+            f"如是更正，请改动原来的公布，不要另发一份。依据：{spec.once.source.cite()}。")
 
 
 def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem]:

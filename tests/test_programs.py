@@ -18,6 +18,7 @@ from generator.mask import HIDDEN, WITHHELD, mask, suppress_small_counts
 from generator.masking_report import masking_report
 from generator.programs import all_programs
 from generator.publicity import decide
+from generator.report import Severity
 from test_validate import edit_notice, problems_of, set_row
 
 DEMO_TODAY = "2026-11-30"
@@ -423,9 +424,26 @@ def test_the_other_item_for_the_same_person_is_fine_in_another_notice_or_the_sam
     assert "duplicate-person" in [p.slug for p in problems_of(project)]
 
 
-def test_a_funeral_row_needs_the_deceased_persons_key(project):
-    edit_notice(project, lambda b: b["roster"][0].pop("person_key"), FUNERAL)
+def test_a_funeral_row_imported_before_keys_is_a_warning_and_a_bad_key_an_error(project):
+    edit_notice(project, lambda b: b["roster"][0].pop("person_key"), FUNERAL)  # as the importer wrote it before
+    found = [(p.slug, p.column, p.file, p.severity) for p in problems_of(project)]
+    assert found == [("no-person-key", "person_key", FUNERAL, Severity.WARNING)]
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert done.returncode == 0 and "[no-person-key]" in done.stdout + done.stderr, done.stderr
+    edit_notice(project, set_row("person_key", "not-a-key"), FUNERAL)
     assert ("bad-person-key", "person_key", FUNERAL) in [(p.slug, p.column, p.file) for p in problems_of(project)]
+
+
+@pytest.mark.parametrize("item", [["基本殡葬服务费补助"], {"a": 1}, None, "测试甲丧葬补助"])
+def test_an_odd_item_in_two_notices_is_reported_as_itself_never_printed_and_never_a_crash(project, item):
+    first = yaml_load(project / FUNERAL)["roster"]
+    edit_notice(project, set_row("aid_item", item), FUNERAL)
+    _second_funeral(project, [{**first[0], "aid_item": item}])
+    found = problems_of(project)
+    assert "granted-twice" not in [p.slug for p in found]
+    assert {"missing-field", "not-a-choice"} & {p.slug for p in found}
+    done = run_generator("build", "--today", "2026-11-30", cwd=project)
+    assert done.returncode == 1 and "程序内部错误" not in done.stderr and "测试甲" not in done.stdout + done.stderr
 
 
 def _funeral_csv(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
@@ -452,8 +470,9 @@ def test_funeral_import_keys_the_deceased_allows_both_items_and_refuses_a_second
     assert len({r["person_key"] for r in rows}) == 1 and len(rows[0]["person_key"]) == 64
     twice = _funeral_csv(clerk["dir"] / "殡葬2.csv", [("一组", "测试甲", fake_id(1, "19400101"), "生态安葬奖补", "500")])
     done = _import_funeral(clerk, twice, "2026-11-27")
-    assert done.returncode == 1 and "[granted-twice]" in done.stderr and "第2行" in done.stderr
-    assert "2026-11-20-990100201203-gb" in done.stderr and "测试甲" not in done.stderr + done.stdout
+    assert done.returncode == 1 and re.search(r"\[granted-twice\] \S*殡葬2\.csv 第2行", done.stderr), done.stderr
+    assert "data/notices/2026-11-20-990100201203-gb.yaml 第" in done.stderr and "“生态安葬奖补”" in done.stderr
+    assert "测试甲" not in done.stderr + done.stdout
     assert not (clerk["project"] / "data/notices/2026-11-27-990100201203-gb.yaml").exists()
     same_item = _funeral_csv(clerk["dir"] / "殡葬3.csv", [("一组", "测试乙", fake_id(2, "19400101"), "生态安葬奖补", "500"),
                                                          ("一组", "测试乙", fake_id(2, "19400101"), "生态安葬奖补", "500")])
@@ -465,6 +484,16 @@ def test_a_once_rule_naming_an_undeclared_field_fails_at_start_up():
     from generator.programs import _parse
 
     raw = yaml_load(Path(__file__).parent.parent / "generator/programs/funeral_aid.yaml")
-    raw["once_per_person"]["per"] = "item"
-    with pytest.raises(ValueError, match="once_per_person"):
-        _parse(raw)
+    for per in ("item", "amount"):  # undeclared; not a choice (its values could be anything, and get printed)
+        raw["once_per_person"]["per"] = per
+        with pytest.raises(ValueError, match="once_per_person"):
+            _parse(raw)
+
+
+def test_an_import_next_to_an_odd_funeral_row_in_data_is_no_crash(clerk):
+    from conftest import fake_id
+
+    edit_notice(clerk["project"], set_row("aid_item", ["基本殡葬服务费补助"]), FUNERAL)
+    roster = _funeral_csv(clerk["dir"] / "殡葬.csv", [("一组", "测试甲", fake_id(1, "19400101"), "生态安葬奖补", "500")])
+    done = _import_funeral(clerk, roster, "2026-11-20")
+    assert done.returncode == 0 and "程序内部错误" not in done.stderr, done.stderr
