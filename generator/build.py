@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from .audit import audit_memo, failed, summary
+from .detect import clean_texts_used, remember_clean_texts
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Decision
@@ -66,8 +67,10 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
 
     progress("读取数据")
     dataset, problems = load(paths.data)
+    cache = Cache(cache_dir(paths.out))
 
     progress("校验数据")
+    remember_clean_texts(cache.read_json(NAMES_FILE).get("clean", ()))
     problems += validate(dataset, programs)
     # The publicity rules are decided before masking (the two are independent) so that a clerk
     # sees a bad row and a 公布 that came too early in the same run.
@@ -79,7 +82,6 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
         raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])
 
     progress("脱敏")
-    cache = Cache(cache_dir(paths.out))
     public, mask_record = mask(dataset.notices, programs, cache)
 
     progress("生成页面")
@@ -122,6 +124,7 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
             cache.prune(paths.out)
             cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
             cache.write_json(PAGES_FILE, links.written)
+            cache.write_json(NAMES_FILE, {"clean": clean_texts_used()})
         except OSError as exc:  # the new site is published; only the next build's speed is at stake
             warnings.append(Problem("cache-not-saved", f"网站已更新，但缓存没有保存（{exc.strerror or exc}）。"
                                     "下次生成会慢一些；请检查磁盘空间。", str(cache.root), severity=Severity.WARNING))
@@ -132,6 +135,7 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
 
 
 MANIFEST_FILE = "manifest.json"
+NAMES_FILE = "clean-texts.json"  # in the cache: free texts validate found free of names (detect.possible_names)
 PAGES_FILE = "pages.json"  # in the cache: how the published notice pages were made (mkdocs_notices.PageLinks)
 
 

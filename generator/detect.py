@@ -265,8 +265,41 @@ def _could_be_a_two_character_name(word: str) -> bool:
     return _posseg().dt.word_tag_tab.get(word) in (None, "nrfg", "nrt")
 
 
+# Texts an earlier build found free of names, by digest (with the code digest, which holds jieba's
+# version: another detector checks every text again). A rebuild then loads jieba's model (~1 s) only
+# for texts it has not seen. `build` fills and saves it; the result is the same either way.
+_known_clean: set[str] = set()
+_clean_used: set[str] = set()
+
+
+def remember_clean_texts(digests) -> None:
+    _known_clean.update(d for d in digests if isinstance(d, str))
+
+
+def clean_texts_used() -> list[str]:
+    """The digests of the texts found (or known) free of names in this process: the memo to keep."""
+    return sorted(_clean_used)
+
+
+def _text_key(text: str) -> str:
+    from .digests import code_digest, digest
+
+    return digest("possible_names", code_digest(), text)[:32]
+
+
 @functools.lru_cache(maxsize=1 << 16)  # items and project names repeat from month to month
 def possible_names(text: str) -> tuple[str, ...]:
+    """`find_possible_names`, remembering across builds which texts hold none (see _known_clean)."""
+    if not text or not any(c in _SURNAMES for c in text):
+        return ()
+    key = _text_key(text)
+    found = () if key in _known_clean else find_possible_names(text)
+    if not found:
+        _clean_used.add(key)
+    return found
+
+
+def find_possible_names(text: str) -> tuple[str, ...]:
     """Full personal names that free text may hold, in order. A candidate is a word jieba tags as a
     person name ("nr", "nrfg", "nrt"), or a lone surname and the one or two characters after it where
     either is so tagged (jieba cuts 杨海燕 as 杨 / 海燕, 宋爱民 as 宋 / 爱民); a payee verb glued to it

@@ -338,3 +338,35 @@ def test_a_cached_pdf_is_not_reused_once_a_font_changes(tmp_path, monkeypatch):
     stat = font.stat()
     os.utime(font, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the font package was updated
     assert renderer_fingerprint() != before
+
+
+def test_a_rebuild_checks_only_free_texts_it_has_not_seen_for_names(project, monkeypatch):
+    """Texts an earlier build found free of names are remembered (by digest) in the cache, so a rebuild
+    need not load jieba's model for them; a new text is still checked, and a name still found."""
+    from generator import detect
+    from generator.build import Paths, build
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    today = dt.date(2026, 11, 30)
+    checked: list[str] = []
+    find = detect.find_possible_names
+    monkeypatch.setattr(detect, "find_possible_names", lambda text: checked.append(text) or find(text))
+
+    def rebuild() -> list:
+        detect.possible_names.cache_clear()
+        detect._known_clean.clear()
+        detect._clean_used.clear()
+        checked.clear()
+        return build(paths, today, pdfs=False).warnings
+
+    rebuild()
+    assert checked  # the demo's 村务公开 items
+    rebuild()
+    assert checked == []
+    finance = project / "data/notices/2026-11-05-taoyuan-cw.yaml"
+    finance.write_text(finance.read_text(encoding="utf-8").replace("item: 办公用品,", "item: 支付王小明保洁工资,"),
+                       encoding="utf-8")
+    warnings = rebuild()
+    assert checked == ["支付王小明保洁工资"]
+    assert "possible-name-in-text" in [w.slug for w in warnings]
