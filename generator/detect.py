@@ -213,10 +213,9 @@ _SURNAMES = frozenset(
     "盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那"
     "宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
-# Last characters of the place, body and thing names jieba also tags "nr" (高庄, 白云山, 金银花, 文明村,
-# 宣传栏, 农家乐, 关帝庙, 查询费).
-_NOT_A_NAME_END = frozenset("山村庄湾河桥坝组镇乡园场店厂花草树港沟塘堰岭坡寨屯营铺集街路渠井田林峪口坪岗冲垸圩洲楼院馆站所局社队家"
-                            "江湖溪泉岛城县区州市省栏费乐赛周庙祠阁巾乌款金会节")
+# Last characters of place and body names jieba makes up and tags "nr" (高庄, 文明村, 陈家坝), kept to those
+# that rarely end a given name. Words jieba's dictionary holds (宣传栏, 农家乐, 金银花) are excluded by lookup.
+_NOT_A_NAME_END = frozenset("村庄湾桥坝组镇乡场店厂港沟塘堰岭坡寨屯营铺集街路渠峪坪岗垸圩楼院馆站所局社队家县区州市省栏费庙祠")
 _TITLES = ("老师", "师傅", "书记", "主任", "会计", "组长", "村长", "大夫", "医生", "先生", "女士", "同志", "总")
 # Already anonymized: 刘**, 王某, 张氏.
 _MASKED = frozenset("*＊某氏")
@@ -231,14 +230,28 @@ _GLUED = ("付", "给")
 _NOT_A_SURNAME_TAGS = frozenset({"v", "p", "c", "d", "u", "m", "q", "f"})
 
 
+@functools.cache
 def _posseg():
+    """A part-of-speech tagger of our own on jieba's packaged dictionary, never jieba's global one: the
+    MkDocs search plugin adds the site's place names to that (jieba.load_userdict), which changes how
+    a text is cut, so results would depend on what ran before in the process. Its dictionary cache
+    lives in a folder of this user's, checked against the dictionary's date."""
     import logging
+    import os
+    import tempfile
 
     import jieba
-    import jieba.posseg  # loads its model on first use (~0.6 s): only for texts that may hold a name
+    import jieba.posseg
 
     jieba.setLogLevel(logging.ERROR)
-    return jieba.posseg
+    tokenizer = jieba.Tokenizer(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"))
+    private = os.path.join(tempfile.gettempdir(), f"gongshi-jieba-{os.getuid() if hasattr(os, 'getuid') else 0}")
+    try:
+        os.makedirs(private, mode=0o700, exist_ok=True)
+        tokenizer.tmp_dir = private
+    except OSError:
+        pass  # jieba's own temporary folder, as before
+    return jieba.posseg.POSTokenizer(tokenizer)  # loads on first use (~1 s): only for texts that may hold a name
 
 
 def _surname_of(word: str) -> str | None:
@@ -259,10 +272,18 @@ def _tagged_a_name_alone(word: str) -> bool:
     return len(tokens) == 1 and tokens[0].flag.startswith("nr")
 
 
-def _could_be_a_two_character_name(word: str) -> bool:
-    """Not a word jieba's dictionary holds as something else: it lists goods, brands and plants
-    (沙石, 苗木, 华为, 明星) as "nr", famous people (李强) as "nrfg"; ordinary names (张伟) are not in it."""
-    return _posseg().dt.word_tag_tab.get(word) in (None, "nrfg", "nrt")
+# jieba's dictionary tags many common words "nr" (沙石 64, 华为 373, 金银花 60, 农家乐 277: their counts in
+# its corpus); the names it holds are rare there (王小明 3, 刘建国 3, 王建国 12) or tagged "nrfg" (李强).
+_COMMON_WORD_COUNT = 20
+
+
+def _not_a_dictionary_word(word: str) -> bool:
+    """Not a common word that jieba's dictionary tags "nr" (goods, brands, plants, sights), which
+    reads like a name after 付 or 支付: 付沙石款, 付华为手机款, 金银花, 农家乐. Ordinary names (张伟,
+    刘玉金) are not in the dictionary, or rare in it. The cost: a few famous names are missed (李娜)."""
+    tagger = _posseg()
+    tagger.tokenizer.check_initialized()
+    return not (tagger.word_tag_tab.get(word) == "nr" and tagger.tokenizer.FREQ.get(word, 0) >= _COMMON_WORD_COUNT)
 
 
 # Texts an earlier build found free of names, by digest (with the code digest, which holds jieba's
@@ -273,6 +294,11 @@ _clean_used: set[str] = set()
 
 
 def remember_clean_texts(digests) -> None:
+    """Start a build: the memo read from its cache, and nothing else (another build in this process,
+    of another county, must not pass its texts on)."""
+    _known_clean.clear()
+    _clean_used.clear()
+    possible_names.cache_clear()  # a remembered result would not be counted as used
     _known_clean.update(d for d in digests if isinstance(d, str))
 
 
@@ -306,8 +332,8 @@ def find_possible_names(text: str) -> tuple[str, ...]:
     (付张伟, 付杨 / 海燕) is cut off, and a glued word that is no name without it (付沙石) is none. It is
     reported if it starts with a common surname, has one or two more Han characters, is not masked
     (刘**, 王某) and does not end like a place, thing or title; two-character ones only right after a
-    payee or role word ("支付刘强", "村支书刘强") and only if jieba's dictionary does not hold them as
-    something else (付沙石款, 付华为手机款). Never print what this returns: mask it."""
+    payee or role word ("支付刘强", "村支书刘强"); and none that jieba's dictionary holds as something
+    else (付沙石款, 农家乐). Never print what this returns: mask it."""
     from .mask import COMPOUND_SURNAMES
 
     if not text or not any(c in _SURNAMES for c in text):
@@ -338,9 +364,9 @@ def find_possible_names(text: str) -> tuple[str, ...]:
         surname = _surname_of(word)
         given = word[len(surname):] if surname else ""
         if not surname or not 1 <= len(given) <= 2 or not _is_han(word) or _MASKED & set(word) \
-                or word[-1] in _NOT_A_NAME_END or word.endswith(_TITLES):
+                or word[-1] in _NOT_A_NAME_END or word.endswith(_TITLES) or not _not_a_dictionary_word(word):
             continue
-        if len(word) == 2 and not (text[:start].endswith(_BEFORE_A_NAME) and _could_be_a_two_character_name(word)):
+        if len(word) == 2 and not text[:start].endswith(_BEFORE_A_NAME):
             continue
         found.append(word)
     return tuple(found)

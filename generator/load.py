@@ -369,7 +369,9 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         key = row.get("person_key")
         fields = {k: v for k, v in row.items() if k != "person_key"}
         lines = {str(k): row.line_of(k) for k in row} if isinstance(row, LineDict) else {}
-        rows.append(RosterRow(str(key).strip() if isinstance(key, str) else "", fields, Provenance(r.rel, row.line),
+        # Absent: "" (some programs need no key); present but not text: "?", which no check takes for a key.
+        person_key = "" if key is None else key.strip() if isinstance(key, str) else "?"
+        rows.append(RosterRow(person_key, fields, Provenance(r.rel, row.line),
                               {k: v for k, v in lines.items() if v != row.line}))
     objections = _objections(r, raw, rows)
     summary = raw.get("summary")

@@ -7,6 +7,8 @@ same input (WeasyPrint writes no dates).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import shutil
@@ -72,8 +74,8 @@ def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> l
 
 def renderer_fingerprint() -> str:
     """Everything besides the page and the stylesheet that decides a PDF's bytes: the versions of
-    WeasyPrint, the libraries it writes and measures with, Pango and fontconfig, and every font file
-    fontconfig offers (path, size, mtime). A cached PDF is reused only while all of these are the same,
+    WeasyPrint, the libraries it writes and measures with, Pango, HarfBuzz and fontconfig, fontconfig's
+    configuration files, and every font file it offers (path, size, mtime). A cached PDF is reused only while all of these are the same,
     so a new font or library makes new PDFs, as a first build on this machine would."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -89,16 +91,37 @@ def renderer_fingerprint() -> str:
         parts.append(f"pango={pango.pango_version()}")
     except (ImportError, OSError, AttributeError):
         parts.append("pango=?")
+    parts += [_library_version("harfbuzz", "hb_version_string", ctypes.c_char_p),  # subsets the fonts
+              _library_version("fontconfig", "FcGetVersion", ctypes.c_int)]
+    # Which configuration fontconfig reads (FONTCONFIG_FILE, conf.d rules that map one family to another)
+    # and what it finds: every font file it offers, and every configuration file, with size and mtime.
+    parts += [f"{name}={os.environ.get(name, '')}" for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")]
     listed = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True)
-    version_line = subprocess.run(["fc-list", "--version"], capture_output=True, text=True)
-    parts.append((version_line.stdout + version_line.stderr).strip())
-    for font in sorted(set(listed.stdout.splitlines())):
+    configs = subprocess.run(["fc-conflist"], capture_output=True, text=True)
+    files = set(listed.stdout.splitlines())
+    for line in configs.stdout.splitlines():
+        parts.append(line)
+        if line[:2] in ("+ ", "- ") and ":" in line:
+            files.add(line[2:].split(":", 1)[0])
+    for path in sorted(files):
         try:
-            st = os.stat(font)
+            st = os.stat(path)
         except OSError:
             continue
-        parts.append(f"{font}\t{st.st_size}\t{st.st_mtime_ns}")
+        parts.append(f"{path}\t{st.st_size}\t{st.st_mtime_ns}")
     return "\n".join(parts)
+
+
+def _library_version(name: str, function: str, restype) -> str:
+    """`function()` of the shared library `name`, as loaded by this process (not the command-line tool's)."""
+    found = ctypes.util.find_library(name)
+    try:
+        call = getattr(ctypes.CDLL(found), function)
+    except (OSError, AttributeError, TypeError):
+        return f"{name}=?"
+    call.restype, call.argtypes = restype, []
+    value = call()
+    return f"{name}={value.decode() if isinstance(value, bytes) else value}"
 
 
 PDF_WORKER_MIN = 8

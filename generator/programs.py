@@ -3,6 +3,7 @@ its publicity rule and the sources it cites. Specs live in generator/programs/*.
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from dataclasses import dataclass
 from fractions import Fraction
@@ -206,6 +207,9 @@ class OnceRule:
 
     per: str | None
     source: Source
+    # Notices published before this day may have rows without a person key (imported before the rule
+    # existed): a warning. From this day on a row without one is an error.
+    keys_from: dt.date | None = None
 
     def grant(self, spec: "ProgramSpec", fields: dict) -> tuple[str, ...] | None:
         """What a row is granted, as compared: () for the program, (item,) for a `per` value that is one
@@ -422,8 +426,8 @@ def _parse(raw: dict) -> ProgramSpec:
         carry_over=CarryOverRule(raw["carry_over"]["period"], raw["carry_over"]["opening"], raw["carry_over"]["closing"],
                                  _source(raw["carry_over"]["source"])) if raw.get("carry_over") else None,
         date_order=tuple(DateOrderRule(d["earlier"], d["later"], _source(d["source"])) for d in raw.get("date_order", ())),
-        once=OnceRule(raw["once_per_person"].get("per"), _source(raw["once_per_person"]["source"]))
-        if raw.get("once_per_person") else None,
+        once=OnceRule(raw["once_per_person"].get("per"), _source(raw["once_per_person"]["source"]),
+                      raw["once_per_person"].get("keys_from")) if raw.get("once_per_person") else None,
     )
     if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
                            or spec.publicity):

@@ -327,11 +327,17 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
         # The earliest grant, as the build names it (validate._granted_twice). Replaces the one-listing-a-
         # month rule below: one person may have one item this month and the other next month.
         granted: dict[tuple, Provenance] = {}
+        unchecked = 0
         for n in sorted(results, key=lambda n: (n.start, n.id)):
             for r in n.roster if n.program == spec.code else ():
                 grant = spec.once.grant(spec, r.fields)
                 if grant is not None and r.person_key:
                     granted.setdefault((r.person_key, *grant), r.where)
+                unchecked += not r.person_key
+        if unchecked:
+            report.add(None, None, "not-all-checked",
+                       f"data/ 中有 {unchecked} 行“{spec.title}”没有化名键（以前导入的），无法核对本名册中的人是否已在其中"
+                       f"领取过，请人工核对。依据：{spec.once.source.cite()}。", Severity.WARNING)
         for row, key in keyed:
             grant = spec.once.grant(spec, row.fields)
             earlier = granted.get((key, *grant)) if grant is not None else None

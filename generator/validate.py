@@ -198,9 +198,9 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
 
     seen = Counter(identity(row) for row in notice.roster)
     for row in notice.roster:
-        if keyed and not row.person_key and spec.publicity is None:
-            # Rows imported before the once-only rule (2026-11) carry no key; they cannot be checked
-            # against other notices, but they were lawful when imported: say so, do not stop the build.
+        if keyed and not row.person_key and spec.once and spec.once.keys_from and notice.start < spec.once.keys_from:
+            # Rows imported before the once-only rule carry no key; they cannot be checked against other
+            # notices, but they were lawful when imported: say so, do not stop the build.
             problems.append(Problem(
                 "no-person-key", "这一行没有化名键，无法核对同一人是否重复领取。请用 import 命令从原始名册重新导入这份公布"
                 "（加 --replace）；没有原始名册的，请人工核对后保留。", row.where.file, row.where.line, "person_key",

@@ -430,8 +430,18 @@ def test_a_funeral_row_imported_before_keys_is_a_warning_and_a_bad_key_an_error(
     assert found == [("no-person-key", "person_key", FUNERAL, Severity.WARNING)]
     done = run_generator("build", "--today", "2026-11-30", cwd=project)
     assert done.returncode == 0 and "[no-person-key]" in done.stdout + done.stderr, done.stderr
-    edit_notice(project, set_row("person_key", "not-a-key"), FUNERAL)
-    assert ("bad-person-key", "person_key", FUNERAL) in [(p.slug, p.column, p.file) for p in problems_of(project)]
+    for key in ("not-a-key", 1647977369):  # present but malformed: an error whatever the date
+        edit_notice(project, set_row("person_key", key), FUNERAL)
+        assert ("bad-person-key", "person_key", FUNERAL) in [(p.slug, p.column, p.file) for p in problems_of(project)]
+
+
+def test_a_funeral_row_without_a_key_from_the_rules_first_day_on_is_an_error(project):
+    first = yaml_load(project / FUNERAL)["roster"]
+    later = _second_funeral(project, [{k: v for k, v in first[0].items() if k != "person_key"}],
+                            "2026-12-01-baiyun-bz-gb.yaml")
+    edit_notice(project, lambda b: b.update(approved_on=dt.date(2026, 11, 30), published_on=dt.date(2026, 12, 1)),
+                later)
+    assert ("bad-person-key", "person_key", later) in [(p.slug, p.column, p.file) for p in problems_of(project)]
 
 
 @pytest.mark.parametrize("item", [["基本殡葬服务费补助"], {"a": 1}, None, "测试甲丧葬补助"])
@@ -488,6 +498,16 @@ def test_a_once_rule_naming_an_undeclared_field_fails_at_start_up():
         raw["once_per_person"]["per"] = per
         with pytest.raises(ValueError, match="once_per_person"):
             _parse(raw)
+
+
+def test_an_import_says_which_grants_in_data_it_could_not_check(clerk):
+    from conftest import fake_id
+
+    edit_notice(clerk["project"], lambda b: b["roster"][0].pop("person_key"), FUNERAL)
+    roster = _funeral_csv(clerk["dir"] / "殡葬.csv", [("一组", "测试甲", fake_id(1, "19400101"), "生态安葬奖补", "500")])
+    done = _import_funeral(clerk, roster, "2026-12-02")
+    assert done.returncode == 0, done.stderr
+    assert "[not-all-checked]" in done.stderr and "1 行“困难群众殡葬救助”没有化名键" in done.stderr
 
 
 def test_an_import_next_to_an_odd_funeral_row_in_data_is_no_crash(clerk):

@@ -312,6 +312,26 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(p
 
 
 
+def test_a_pdf_is_made_again_when_the_renderer_changes(project, monkeypatch):
+    """The fingerprint is part of each cached PDF's key: a build with another renderer makes every PDF anew."""
+    from generator import pdf
+    from generator.build import Paths, build
+
+    if not pdf.has_chinese_font():
+        pytest.skip("no Chinese font: no PDFs (make system-deps installs one)")
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    made: list[str] = []
+    make = pdf._make_pdf
+    monkeypatch.setattr(pdf, "PDF_WORKER_MIN", 10**6)  # in this process, so the calls can be counted
+    monkeypatch.setattr(pdf, "_make_pdf", lambda item: made.append(item[2].name) or make(item))
+    for fingerprint, expected_new in (("renderer A", True), ("renderer A", False), ("renderer B", True)):
+        monkeypatch.setattr(pdf, "renderer_fingerprint", lambda value=fingerprint: value)
+        made.clear()
+        build(paths, dt.date(2026, 11, 30), pdfs=True)
+        assert bool(made) is expected_new, (fingerprint, made)
+
+
 def test_a_cached_pdf_is_not_reused_once_a_font_changes(tmp_path, monkeypatch):
     """The PDF cache key holds the font files fontconfig offers (and the libraries' versions): a new or
     updated font makes new PDFs, as a first build on the machine would (same input, same bytes)."""
@@ -337,7 +357,13 @@ def test_a_cached_pdf_is_not_reused_once_a_font_changes(tmp_path, monkeypatch):
     assert renderer_fingerprint() == before
     stat = font.stat()
     os.utime(font, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the font package was updated
-    assert renderer_fingerprint() != before
+    updated = renderer_fingerprint()
+    assert updated != before
+    rule = tmp_path / "99-prefer.conf"  # a rule that maps one family to another: same files, other PDFs
+    rule.write_text("<?xml version='1.0'?><fontconfig></fontconfig>", encoding="utf-8")
+    conf.write_text(conf.read_text(encoding="utf-8").replace("</fontconfig>", f"<include>{rule}</include></fontconfig>"),
+                    encoding="utf-8")
+    assert renderer_fingerprint() != updated
 
 
 def test_a_rebuild_checks_only_free_texts_it_has_not_seen_for_names(project, monkeypatch):
@@ -370,3 +396,25 @@ def test_a_rebuild_checks_only_free_texts_it_has_not_seen_for_names(project, mon
     warnings = rebuild()
     assert checked == ["支付王小明保洁工资"]
     assert "possible-name-in-text" in [w.slug for w in warnings]
+
+
+def test_name_warnings_are_the_same_built_twice_in_one_process_or_without_a_cache(project):
+    """A second build in the same process (after MkDocs' search plugin gave jieba the site's place names)
+    and a build without a cache warn about exactly the same texts."""
+    from generator.build import Paths, build, cache_dir
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    finance = project / "data/notices/2026-11-05-taoyuan-cw.yaml"
+    finance.write_text(finance.read_text(encoding="utf-8").replace("item: 办公用品,", "item: 支付王小明保洁工资,"),
+                       encoding="utf-8")
+
+    def names() -> list[tuple]:
+        warnings = build(paths, dt.date(2026, 11, 30), pdfs=False).warnings
+        return [(w.file, w.line, w.message) for w in warnings if w.slug == "possible-name-in-text"]
+
+    first = names()
+    assert len(first) == 1
+    assert names() == first
+    shutil.rmtree(cache_dir(paths.out))
+    assert names() == first
