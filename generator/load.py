@@ -258,11 +258,31 @@ def _fast_header(text: str) -> LineDict | None:
     return mapping or None
 
 
-def _load_site(data_dir: Path, problems: list[Problem]) -> Site | None:
+_NOT_A_NAME = re.compile(r"[\u4e00-\u9fff]{2,6}")
+
+
+def _not_names(r: _Reader, raw: LineDict) -> frozenset[str]:
+    """site.yaml `not_names`: Han words of 2 to 6 characters (what the name check reports, and a
+    little more, so a whole word such as 金龙鱼油 may be written)."""
+    value = raw.get("not_names")
+    if value in (None, "", []):
+        return frozenset()
+    words = value if isinstance(value, list) else None
+    if words is None or not all(isinstance(w, str) and _NOT_A_NAME.fullmatch(w.strip()) for w in words):
+        r.problem("bad-not-names", "“not_names”应是词语的列表（每项以“- ”开头），每项是 2 到 6 个汉字，"
+                  "例如“- 龙舟赛”。", raw.line_of("not_names"), "not_names")
+        return frozenset()
+    return frozenset(w.strip() for w in words)
+
+
+def _load_site(data_dir: Path, problems: list[Problem], not_names: set[str] | None = None) -> Site | None:
+    """`not_names`, where given, receives site.yaml's `not_names` (see Dataset.not_names)."""
     r = _Reader(data_dir, data_dir / "site.yaml")
     raw = r.parse("网站名称、发布单位、监督电话等")
     site = None
     if raw is not None:
+        if not_names is not None:
+            not_names.update(_not_names(r, raw))
         hotlines = []
         for item in r.items(raw, "hotlines", "监督电话"):
             label, number = r.name(item, "label", "电话名称"), r.text(item, "number", "电话号码")
@@ -515,7 +535,8 @@ def load(data_dir: Path) -> tuple[Dataset, list[Problem]]:
     """Read data/ and return it with every problem found. `site` or `divisions` is None when unreadable
     (there are problems then); notices are read regardless, so their problems are reported in the same run."""
     problems: list[Problem] = []
-    site = _load_site(data_dir, problems)
+    not_names: set[str] = set()
+    site = _load_site(data_dir, problems, not_names)
     divisions = _load_divisions(data_dir, problems)
     policy = _load_policy(data_dir, problems)
     notices = []
@@ -529,7 +550,7 @@ def load(data_dir: Path) -> tuple[Dataset, list[Problem]]:
         if notice is not None:
             notices.append(notice)
     holidays = _load_holidays(data_dir, problems)
-    return Dataset(site, divisions, policy, notices, holidays), problems
+    return Dataset(site, divisions, policy, notices, holidays, frozenset(not_names)), problems
 
 
 _HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")

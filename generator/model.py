@@ -262,3 +262,6 @@ class Dataset:
     policy: Policy
     notices: list[Notice] = field(default_factory=list)
     holidays: dict[int, HolidayYear] = field(default_factory=dict)
+    # site.yaml `not_names`: words the name check reported that were checked and are no person's name
+    # (龙舟赛, 金龙鱼). Kept out of Site: the pages do not depend on them, so editing them re-renders nothing.
+    not_names: frozenset[str] = frozenset()

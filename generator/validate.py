@@ -26,7 +26,16 @@ def _row_problem(row: RosterRow, slug: str, message: str, column: str | None) ->
     return Problem(slug, message, row.where.file, row.line_of(column), column)
 
 
-def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
+def _names_in(text: str, not_names: frozenset[str]) -> tuple[str, ...]:
+    """possible_names, with the words checked and written in site.yaml `not_names` taken out first
+    (each occurrence, longest first): only those places are dismissed, a name elsewhere in the text
+    is still found."""
+    for word in sorted((w for w in not_names if w in text), key=lambda w: (-len(w), w)):
+        text = text.replace(word, "、")
+    return possible_names(text)
+
+
+def _check_field(row: RosterRow, f: FieldSpec, notice: Notice, not_names: frozenset[str] = frozenset()) -> list[Problem]:
     value = row.fields.get(f.name)
     if (value is None or value == "") and not f.required:
         return []
@@ -67,12 +76,13 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice) -> list[Problem]:
     if f.type == "text" and any(find_personal_data(str(value))):
         return [_row_problem(row, "personal-data-in-field",
                              f"“{f.label}”中含有身份证号或手机号，不得公开，请删除后重新导入。", f.name)]
-    if f.type == "text" and f.mask is None and isinstance(value, str) and (names := possible_names(value)):
-        # A warning, not an error: jieba also takes some place names for names (see detect.possible_names).
+    if f.type == "text" and f.mask is None and isinstance(value, str) and (names := _names_in(value, not_names)):
+        # A warning, not an error: jieba also takes some goods and place names for names (see detect.possible_names).
         shown = "”“".join(dict.fromkeys(mask_name(n) for n in names))
         return [Problem("possible-name-in-text",
                         f"“{f.label}”中可能写了个人的全名（“{shown}”，这里只显示姓氏）。公开的文字中不写个人全名，"
-                        f"请改写成“{shown}”或只写职务、户数；如果这不是人名，可以不改。依据：{sources.PERSONAL_INFO.cite()}。",
+                        f"请改写成“{shown}”或只写职务、户数。如果核实这不是人名（例如商品、活动的名称），可以不改，"
+                        f"并把这个词写进 data/site.yaml 的 not_names 列表，以后不再提示。依据：{sources.PERSONAL_INFO.cite()}。",
                         row.where.file, row.line_of(f.name), f.name, severity=Severity.WARNING)]
     return []
 
@@ -218,7 +228,7 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                 f"“{name}”不在“{spec.title}”可公开的字段中，不得保存在 data/。可公开字段：{'、'.join(f.label for f in spec.fields)}。"
                 f"依据：{sources.PERSONAL_INFO.cite()}。", str(name)))
         for f in spec.fields:
-            problems += _check_field(row, f, notice)
+            problems += _check_field(row, f, notice, dataset.not_names)
             if f.type == "village" and dataset.divisions and dataset.divisions.village(str(row.fields.get(f.name))) is None \
                     and row.fields.get(f.name) not in (None, ""):
                 problems.append(_row_problem(row, "unknown-division", f"“{f.label}”应为 data/divisions.yaml 中某个村（社区）"
@@ -235,7 +245,7 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                 if f.type == "village" and codes[str(row.fields.get(f.name))] > 1:
                     problems.append(_row_problem(row, "duplicate-village", "同一个村（社区）在汇总表中出现了不止一次，请合并。",
                                                  f.name))
-    problems += record_problems(notice, spec, lambda row, f: _check_field(row, f, notice))
+    problems += record_problems(notice, spec, lambda row, f: _check_field(row, f, notice, dataset.not_names))
     return problems
 
 

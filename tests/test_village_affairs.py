@@ -373,6 +373,40 @@ def test_a_full_name_in_an_item_is_a_warning_that_shows_only_the_surname(project
     assert "possible-name-in-text" in done.stdout + done.stderr and "王小明" not in done.stdout + done.stderr
 
 
+def add_to_site_yaml(project: Path, text: str) -> int:
+    """Append lines to data/site.yaml; the 1-based line of the first one."""
+    path = project / "data" / "site.yaml"
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + text, encoding="utf-8")
+    return before.count("\n") + 1
+
+
+def test_words_checked_as_not_names_are_not_reported_there_but_names_beside_them_are(project):
+    line = replace_in(project, FINANCE, "item: 办公用品,", "item: 端午节龙舟赛奖品,")
+    assert [p.line for p in problems_of(project) if p.slug == "possible-name-in-text"] == [line]
+    add_to_site_yaml(project, "not_names:\n  - 龙舟赛\n  - 金龙鱼\n")
+    assert [p for p in problems_of(project) if p.slug == "possible-name-in-text"] == []
+    # The same word beside a name: only the listed word is dismissed, the name is still reported.
+    replace_in(project, FINANCE, "item: 端午节龙舟赛奖品,", "item: 龙舟赛奖金付王小明,")
+    found = [p for p in problems_of(project) if p.slug == "possible-name-in-text"]
+    assert [(p.line, p.column) for p in found] == [(line, "item")]
+    assert "王**" in found[0].message and "龙**" not in found[0].message and "王小明" not in found[0].message
+    assert "not_names" in found[0].message
+
+
+@pytest.mark.parametrize("entry", ["  - 王**\n", "  - 12345\n", "  - {word: 龙舟赛}\n", "  - 赛\n", "  - dragon\n"])
+def test_a_not_names_entry_that_is_not_a_word_is_an_error_with_its_line(project, entry):
+    line = add_to_site_yaml(project, "not_names:\n" + entry)
+    found = [p for p in problems_of(project) if p.slug == "bad-not-names"]
+    assert [(p.file, p.line, p.column, p.severity) for p in found] == [("data/site.yaml", line, "not_names", Severity.ERROR)]
+    assert "2 到 6 个汉字" in found[0].message
+
+
+def test_not_names_written_as_one_word_instead_of_a_list_is_an_error(project):
+    line = add_to_site_yaml(project, "not_names: 龙舟赛\n")
+    assert [(p.line, p.column) for p in problems_of(project) if p.slug == "bad-not-names"] == [(line, "not_names")]
+
+
 def test_the_demo_data_holds_no_name_in_free_text():
     assert "possible-name-in-text" not in [p.slug for p in problems_of(REPO)]
 
