@@ -76,7 +76,8 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     # sees a bad row and a 公布 that came too early in the same run.
     progress("判定公示状态")
     previous = read_manifest(paths.out)
-    decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous)
+    decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous,
+                             dataset.unreadable)
     warnings = _stop_on_errors("validate", problems + found)
     if dataset.site is None or dataset.divisions is None:  # load always says why; never build without them
         raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])

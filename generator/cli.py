@@ -20,7 +20,7 @@ from .roster_read import read_identities
 from .validate import privacy_problems
 from .model import NoticeKind
 from .pseudonym import KeyProblem, generate_key_file
-from .report import BuildFailed, Severity
+from .report import BuildFailed, Severity, errors
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -131,19 +131,37 @@ def _say_problems(problems) -> None:
             _say(f"警告 [{slug}]：另有 {count - WARNINGS_SHOWN_PER_KIND} 条同类警告未列出。")
 
 
+def _say_where(data: Path) -> None:
+    """Problems name files as data/…: say where that is when the data folder is not ./data."""
+    if data.resolve() != (Path.cwd() / "data").resolve():
+        _say(f"（以上“{data.name}/…”指的是 {data.resolve()} 中的文件。）")
+
+
 def _build(args: argparse.Namespace) -> int:
     # The clock is read here, at the edge, and nowhere in the pipeline.
     today = args.today or dt.date.today()
+    missing = [(option, path, what) for option, path, what in (
+        ("--data", args.data, "数据目录"), ("--content", args.content, "政策解读等页面的目录"),
+        ("--templates", args.templates, "页面模板目录"), ("--config", args.config, "MkDocs 配置文件")) if not path.exists()]
+    for option, path, what in missing:
+        _say(f"找不到{what}“{path}”。请先进入项目目录（有 mkdocs.yml 的那个目录）再运行，或用 {option} 写明位置。")
+    if missing:
+        return EXIT_USAGE
     paths = Paths(args.data, args.content, args.templates, args.config, args.out)
     started = time.monotonic()
     try:
         result = build(paths, today, progress=lambda stage: _say(f"… {stage}"))
     except BuildFailed as failed:
         _say_problems(failed.problems)
-        _say(f"生成失败（{STAGE_NAMES.get(failed.stage, failed.stage)}）：共 {len(failed.problems)} 个问题，"
-             f"请逐条改正后重新运行。原有网站 {args.out} 没有改动。")
+        _say_where(args.data)
+        found = len(errors(failed.problems))
+        more = len(failed.problems) - found
+        _say(f"生成失败（{STAGE_NAMES.get(failed.stage, failed.stage)}）：共 {found} 个错误"
+             f"{f'（另有 {more} 条警告）' if more else ''}，请逐条改正错误后重新运行。原有网站 {args.out} 没有改动。")
         return EXIT_PROBLEMS
     _say_problems(result.warnings)
+    if result.warnings:
+        _say_where(args.data)
     shown = sum(1 for d in result.decisions.values() if d.status.visible)
     _say(f"完成：按 {today.isoformat()} 判定，发布 {shown} 条公告、共 {result.pages} 个页面，"
          f"用时 {time.monotonic() - started:.1f} 秒。网站在 {args.out}/。")

@@ -276,7 +276,9 @@ class _County:
         body = {"program": spec.code, "kind": "publicity", "division": village["code"], "issuer": town["issuer"],
                 "document_number": f"{town['name'][:2]}政民公〔{start.year}〕{len(self.notices) + 1}号",
                 "publicity_start": start, "roster": rows}
-        if self.rng.random() < 0.05:  # a villager objected; dismissed after checking
+        # A villager objected; dismissed after checking. (Where any objection means a new 公示, 特困,
+        # the person is left out of the 公布: only on rosters of two or more, so one is still published.)
+        if self.rng.random() < 0.05 and not (spec.renotice_any and len(rows) < 2):
             body["objections"] = [{"row": 1, "raised_on": start + dt.timedelta(days=1),
                                    "resolved_on": start + dt.timedelta(days=3), "outcome": "dismissed"}]
         self.add(gs_id, body)
@@ -295,7 +297,8 @@ class _County:
                 "issuer": f"{self.name}民政局",
                 "document_number": f"示民发〔{approved.year}〕{len(self.notices) + 1}号",
                 "publicity": gs_id, "approved_on": approved,
-                "published_on": approved + dt.timedelta(days=self.rng.randint(0, 3)), "roster": gs["roster"]}
+                "published_on": approved + dt.timedelta(days=self.rng.randint(0, 3)),
+                "roster": _approvable(gs["roster"], [o["row"] for o in gs.get("objections", ())], spec)}
 
     def termination(self, spec: ProgramSpec, month: dt.date, town: dict, village: dict) -> None:
         start = month.replace(day=self.rng.randint(13, 20))
@@ -506,5 +509,14 @@ def approval_text(data: Path, publicity_id: str, seed: int = 0) -> tuple[str, st
     body = {"program": gs.program, "kind": "result", "division": gs.division_code, "issuer": dataset.site.issuer,
             "document_number": f"示民发〔{approved.year}〕{9000 + seed}号", "publicity": gs.id,
             "approved_on": approved, "published_on": approved + dt.timedelta(days=1),
-            "roster": [{"person_key": r.person_key, **r.fields} for r in gs.roster]}
+            "roster": _approvable([{"person_key": r.person_key, **r.fields} for r in gs.roster],
+                                  [o.row for o in gs.objections], spec)}
     return publicity_id[:-2] + "gb", notice_text(body)
+
+
+def _approvable(roster: list[dict], objected_rows: list[int], spec: ProgramSpec) -> list[dict]:
+    """The rows of a 公示 its 公布 may list: all, but where any objection means a new 公示 (特困,
+    ProgramSpec.renotice_any) not the person objected to, who waits for that new 公示."""
+    if not spec.renotice_any:
+        return roster
+    return [row for number, row in enumerate(roster, 1) if number not in objected_rows]

@@ -216,7 +216,8 @@ _SURNAMES = frozenset(
 # Last characters of place and body names jieba makes up and tags "nr" (高庄, 文明村, 陈家坝), kept to those
 # that rarely end a given name. Words jieba's dictionary holds (宣传栏, 农家乐, 金银花) are excluded by lookup.
 _NOT_A_NAME_END = frozenset("村庄湾桥坝组镇乡场店厂港沟塘堰岭坡寨屯营铺集街路渠峪坪岗垸圩楼院馆站所局社队家县区州市省栏费庙祠")
-_TITLES = ("老师", "师傅", "书记", "主任", "会计", "组长", "村长", "大夫", "医生", "先生", "女士", "同志", "总")
+# Titles, and 村民/居民 (前林村民委员会: jieba takes 林村民 for a name).
+_TITLES = ("老师", "师傅", "书记", "主任", "会计", "组长", "村长", "大夫", "医生", "先生", "女士", "同志", "总", "村民", "居民")
 # Already anonymized: 刘**, 王某, 张氏.
 _MASKED = frozenset("*＊某氏")
 # A two-character name is reported only right after a word that introduces a person.

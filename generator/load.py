@@ -362,6 +362,7 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
     if raw is None:
         problems += r.problems
         return None
+    _unknown_keys(r, raw, NOTICE_KEYS)
     kind_value = r.text(raw, "kind", "公告类型 publicity、result 或 termination")
     kind = None
     if kind_value:
@@ -428,13 +429,42 @@ def _load_notice(data_dir: Path, path: Path, problems: list[Problem]) -> Notice 
         objections=objections,
         summary={str(k): v for k, v in summary.items()},
         summary_lines=summary_lines,
+        header_lines=dict(getattr(raw, "key_lines", {})),
     )
+
+
+# What a notice file may hold at its top level, and what each is (for the message about a key it may
+# not hold). A key the tool does not know would be ignored, so a misspelt one would silently drop what
+# it says: "objection:" for "objections:" would publish a 公布 over an unresolved 异议.
+NOTICE_KEYS = {
+    "program": "项目", "kind": "公告类型", "division": "区划代码", "issuer": "发布单位", "document_number": "文号",
+    "publicity_start": "公示开始日期", "published_on": "公布日期", "approved_on": "审批（决定）日期",
+    "publicity": "对应的公示", "post_hoc_reason": "事后公示原因", "effective_on": "终止生效日期",
+    "roster": "名册", "objections": "异议记录", "summary": "汇总信息",
+}
+OBJECTION_KEYS = {"row": "名单序号", "raised_on": "异议提出日期", "resolved_on": "异议处理完毕日期", "outcome": "处理结果"}
+
+
+def _unknown_keys(r: _Reader, mapping: LineDict, known: dict[str, str]) -> None:
+    import difflib
+
+    for key in mapping:
+        if key in known:
+            continue
+        # Only a plain field name is repeated in the message: a key could be anything, even a name.
+        plain = isinstance(key, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,40}", key)
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6) if plain else []
+        hint = f"是不是“{close[0]}”（{known[close[0]]}）？" if close else f"可以写的字段：{'、'.join(known)}。"
+        what = f"字段“{key}”" if plain else "这一行的字段名"
+        r.problem("unknown-field", f"程序不认识{what}，它写的内容会被忽略。{hint}请改正后重新生成。",
+                  mapping.line_of(str(key)), key if plain else None)
 
 
 def _objections(r: _Reader, raw: LineDict, rows: list[RosterRow]) -> tuple[Objection, ...]:
     """异议 are recorded by the row number the villager saw on the page (序号, from 1)."""
     found = []
     for item in r.items(raw, "objections", "异议记录", required=False):
+        _unknown_keys(r, item, OBJECTION_KEYS)
         row = item.get("row")
         if isinstance(row, bool) or not isinstance(row, int) or not 1 <= row <= len(rows):
             r.problem("bad-objection-row", f"异议的“row”应是名单中的序号（1 到 {len(rows)}）。", item.line_of("row"), "row")
@@ -539,7 +569,7 @@ def load(data_dir: Path) -> tuple[Dataset, list[Problem]]:
     site = _load_site(data_dir, problems, not_names)
     divisions = _load_divisions(data_dir, problems)
     policy = _load_policy(data_dir, problems)
-    notices = []
+    notices, unreadable = [], set()
     for path in _notice_files(data_dir, problems):
         try:
             notice = _load_notice(data_dir, path, problems)
@@ -549,8 +579,10 @@ def load(data_dir: Path) -> tuple[Dataset, list[Problem]]:
                                     path.relative_to(data_dir.parent).as_posix()))
         if notice is not None:
             notices.append(notice)
+        else:
+            unreadable.add(path.stem)
     holidays = _load_holidays(data_dir, problems)
-    return Dataset(site, divisions, policy, notices, holidays, frozenset(not_names)), problems
+    return Dataset(site, divisions, policy, notices, holidays, frozenset(not_names), frozenset(unreadable)), problems
 
 
 _HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")

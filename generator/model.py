@@ -171,6 +171,11 @@ class Notice:
     # and the line each key is on.
     summary: dict[str, Any] = field(default_factory=dict)
     summary_lines: dict[str, int] = field(default_factory=dict)
+    header_lines: dict[str, int] = field(default_factory=dict)  # the line of each top-level key
+
+    def line_of(self, key: str) -> int:
+        """The line a top-level field (published_on, issuer …) is written on; the file's first otherwise."""
+        return self.header_lines.get(key, self.where.line)
 
 
 class PublicityStatus(enum.Enum):
@@ -265,3 +270,5 @@ class Dataset:
     # site.yaml `not_names`: words the name check reported that were checked and are no person's name
     # (龙舟赛, 金龙鱼). Kept out of Site: the pages do not depend on them, so editing them re-renders nothing.
     not_names: frozenset[str] = frozenset()
+    # Notice files that are there but could not be read (load says why): not "deleted" to later stages.
+    unreadable: frozenset[str] = frozenset()

@@ -247,6 +247,9 @@ class ProgramSpec:
     amount_rule: AmountRule | None
     fields: tuple[FieldSpec, ...]  # the allow-list: published, in column order
     renotice: Source | None = None  # an objection that changed the opinion needs a new 公示
+    # renotice_on: any_objection — every objection means re-investigation and a new 公示, whatever its
+    # outcome (特困: 《特困人员认定办法》第十五条 "有异议的，重新组织调查核实，并重新公示").
+    renotice_any: bool = False
     termination: Source | None = None  # 终止公示 runs a period before support ends
     post_hoc: PostHocRule | None = None
     deadline: DeadlineRule | None = None
@@ -379,6 +382,16 @@ def _check_records(spec: ProgramSpec) -> None:
             raise ValueError(f"{spec.code}: title_format may name {sorted(TITLE_PLACES)} and summary fields only")
 
 
+RENOTICE_ON = ("changed_opinion", "any_objection")
+
+
+def _renotice_on(raw: dict) -> bool:
+    value = raw.get("renotice_on", "changed_opinion")
+    if value not in RENOTICE_ON or (value == "any_objection" and not raw.get("renotice")):
+        raise ValueError(f"{raw['code']}: renotice_on must be one of {RENOTICE_ON}, with a renotice source")
+    return value == "any_objection"
+
+
 def _parse(raw: dict) -> ProgramSpec:
     fields = tuple(_field(f) for f in raw["fields"])
     amount, publicity = raw.get("amount_rule"), raw.get("publicity")
@@ -399,6 +412,7 @@ def _parse(raw: dict) -> ProgramSpec:
         amount_rule=_amount_rule(amount) if amount else None,
         fields=fields,
         renotice=_source(raw["renotice"]) if raw.get("renotice") else None,
+        renotice_any=_renotice_on(raw),
         termination=_source(raw["termination"]) if raw.get("termination") else None,
         post_hoc=PostHocRule(tuple(post_hoc["reasons"]), _source(post_hoc["source"]), post_hoc["field"],
                              post_hoc["value"]) if post_hoc else None,

@@ -123,7 +123,7 @@ def _decide_termination(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tup
             "termination-before-period-ends",
             f"终止生效日期{cn_date(notice.effective_on)}早于终止公示期满（{cn_date(period.last_day)}24时）："
             f"公示期满后才能终止，最早{cn_date(period.first_free_day)}生效。依据：{spec.termination.cite()}。",
-            notice.where.file, notice.where.line, "effective_on")
+            notice.where.file, notice.line_of("effective_on"), "effective_on")
         return Decision(notice.id, PublicityStatus.BLOCKED, problem.message, period), [problem]
     status, reason = _status_by_period(notice, period, ctx.today, "终止公示")
     return Decision(notice.id, status, f"{reason}，{cn_date(notice.effective_on)}起终止（{spec.termination.cite()}）",
@@ -141,7 +141,7 @@ def _decide_deadline(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[
             "disclosure-overdue",
             f"决定于{cn_date(notice.approved_on)}作出，应在{cn_date(due)}前上网公开（{rule.working_days}个工作日内），"
             f"公开日期{cn_date(notice.start)}已逾期。仍予发布，请在工作报告中说明。依据：{rule.source.cite()}。",
-            notice.where.file, notice.where.line, "published_on", Severity.WARNING))
+            notice.where.file, notice.line_of("published_on"), "published_on", Severity.WARNING))
     if ctx.today < notice.start:
         return Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}公开"), problems
     return Decision(notice.id, PublicityStatus.PUBLISHED,
@@ -186,13 +186,15 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
             return at("publicity-not-completed",
                       f"所在的公示“{s.id}”到{cn_date(period.last_day)}24时才届满，审批日期{cn_date(approved)}早于期满。依据：{cite}。")
     changed = [o.resolved_on for s in relevant for o in s.objections
-               if spec.renotice and o.person_key == row.person_key and o.outcome is ObjectionOutcome.CHANGED
+               if spec.renotice and o.person_key == row.person_key
+               and (spec.renotice_any or o.outcome is ObjectionOutcome.CHANGED)
                and o.resolved_on is not None and o.resolved_on <= approved]
     renotice_after = max(changed, default=None)
     if renotice_after is not None and not any(s.start >= renotice_after for s in relevant):
+        why = "公示中有异议、于" if spec.renotice_any else "的审核意见因异议于"
         return at("renotice-required",
-                  f"的审核意见因异议于{cn_date(renotice_after)}改变，须重新公示{spec.publicity.days}天、期满后才能审批公布。"
-                  f"依据：{spec.renotice.cite()}。")
+                  f"{why}{cn_date(renotice_after)}{'重新核实完毕' if spec.renotice_any else '改变'}，"
+                  f"须重新公示{spec.publicity.days}天、期满后才能审批公布。依据：{spec.renotice.cite()}。")
     return None
 
 
@@ -222,7 +224,7 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
                 f"公示“{linked.id}”的公示期到{cn_date(period.last_day)}24时才届满，"
                 f"审批日期{cn_date(notice.approved_on)}早于期满，不得据此公布。"
                 f"最早可在{cn_date(period.first_free_day)}审批。依据：{period_cite(spec.publicity, period)}。",
-                notice.where.file, notice.where.line, "approved_on"))
+                notice.where.file, notice.line_of("approved_on"), "approved_on"))
     for row in notice.roster:
         if row.person_key and spec.publicity is not None:
             found = _person_problem(notice, row, spec, ctx, notice_level_failed=bool(problems))
@@ -247,9 +249,10 @@ _DECIDERS = {
 
 
 def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.date,
-           calendar: WorkCalendar | None = None, previous_manifest: dict | None = None
-           ) -> tuple[dict[str, Decision], list[Problem]]:
-    """Every notice's decision on `today`, and the problems (errors forbid publishing; warnings are reported)."""
+           calendar: WorkCalendar | None = None, previous_manifest: dict | None = None,
+           unreadable: frozenset[str] = frozenset()) -> tuple[dict[str, Decision], list[Problem]]:
+    """Every notice's decision on `today`, and the problems (errors forbid publishing; warnings are reported).
+    `unreadable`: ids of notice files that are there but could not be read (load reported why)."""
     calendar = calendar or WorkCalendar()
     by_id = {n.id: n for n in notices}
     ctx = _Context(programs, calendar, today, by_id, _index_publicity(list(by_id.values())))
@@ -277,7 +280,7 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
     problems += cadence_problems(notices, decisions, programs, today)
     problems += carry_over_problems(notices, decisions, programs)
     if previous_manifest:
-        problems += check_manifest(previous_manifest, notices, today)
+        problems += check_manifest(previous_manifest, notices, today, unreadable)
     return decisions, problems
 
 
@@ -310,8 +313,11 @@ def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.da
     return {"version": MANIFEST_VERSION, "today": today.isoformat(), "notices": entries}
 
 
-def check_manifest(previous: dict, notices: list[Notice], today: dt.date) -> list[Problem]:
-    """A notice published with a running period must still be there, unchanged, until it ends."""
+def check_manifest(previous: dict, notices: list[Notice], today: dt.date,
+                   unreadable: frozenset[str] = frozenset()) -> list[Problem]:
+    """A notice published with a running period must still be there, unchanged, until it ends. A file
+    still there that could not be read is not reported as deleted: load has said what is wrong with it,
+    and the build stops on that."""
     by_id = {n.id: n for n in notices}
     problems = []
     entries = previous.get("notices") if isinstance(previous, dict) else None
@@ -327,6 +333,8 @@ def check_manifest(previous: dict, notices: list[Notice], today: dt.date) -> lis
         file = f"data/notices/{notice_id}.yaml"
         current = by_id.get(notice_id)
         until = cn_date(last_day)
+        if current is None and notice_id in unreadable:
+            continue
         if current is None:
             problems.append(Problem(
                 "withdrawn-during-publicity",

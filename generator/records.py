@@ -121,7 +121,7 @@ def _date_order_problem(notice: Notice, spec: ProgramSpec, rule: DateOrderRule) 
     earlier, later = value(rule.earlier), value(rule.later)
     if earlier is None or later is None or later >= earlier:
         return None  # a missing or bad date is reported by the field checks
-    line = notice.summary_lines.get(rule.later, notice.where.line) if rule.later != "approved_on" else notice.where.line
+    line = notice.summary_lines.get(rule.later, notice.where.line) if rule.later != "approved_on" else notice.line_of("approved_on")
     return Problem(
         "dates-out-of-order",
         f"“{labels[rule.later]}”{_cn(later)}早于“{labels[rule.earlier]}”{_cn(earlier)}，顺序不对。请核对这两个日期，"
@@ -251,7 +251,7 @@ def cadence_problems(notices: list[Notice], decisions: dict[str, Decision], prog
                 "disclosure-stale",
                 f"本村（社区）最近一次“{programs[program].title}”于{_cn(notice.start)}公开，按规定应每{_every(rule.months)}"
                 f"至少公开一次，{_cn(due)}后已逾期。请尽快公开最新一期；本次照常生成。依据：{rule.source.cite()}。",
-                notice.where.file, notice.where.line, "published_on", Severity.WARNING))
+                notice.where.file, notice.line_of("published_on"), "published_on", Severity.WARNING))
     return problems
 
 

@@ -116,7 +116,10 @@ def _parse(value: Any, f: FieldSpec) -> tuple[Any, str | None]:
         if isinstance(value, (dt.date, bool)):
             return None, "not-a-number"
         try:
-            amount = Decimal(str(value).replace(",", "").replace("元", "").strip())
+            text = str(value).replace("元", "").strip()
+            if "," in text and not _THOUSANDS.fullmatch(text):
+                return None, "not-a-number"  # 1,00: a decimal comma or a typo, never read as 100
+            amount = Decimal(text.replace(",", ""))
         except InvalidOperation:
             return None, "not-a-number"
         if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
@@ -125,10 +128,7 @@ def _parse(value: Any, f: FieldSpec) -> tuple[Any, str | None]:
             return None, "too-many-decimals"
         return amount.quantize(Decimal("0.01")), None
     if f.type == "choice":
-        text = str(value).strip()
-        if text not in f.choices and text + "类" in f.choices:
-            text += "类"  # "A" for "A类"
-        return text, None
+        return _as_choice(str(value).strip(), f.choices), None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a group typed as the number 3
     return str(value).strip(), None
@@ -250,6 +250,24 @@ def _check_values(report: _Report, fields: list[FieldSpec], parsed: list[dict[st
                 continue
             slug, message = _schema_problem(f, str(case.check))
             report.add(table.rows[int(case.index)].number, f.name, slug, message)
+
+
+_THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_RANGE_DASH = re.compile(r"\s*(?:[-－~～–—]+|至|到)\s*")
+
+
+def _as_choice(text: str, choices: tuple[str, ...]) -> str:
+    """A choice as typed, read the way a clerk means it: "A" for "A类"; "80-89岁", "80~89周岁" or
+    "80至89" for "80—89周岁" (the dash is hard to type). Anything else is left as it is (and reported)."""
+    if text in choices:
+        return text
+    if text + "类" in choices:
+        return text + "类"
+    ranged = _RANGE_DASH.sub("—", re.sub(r"\s+", "", text))
+    for candidate in (ranged, ranged.removesuffix("岁") + "周岁" if not ranged.endswith("周岁") else ranged):
+        if candidate in choices:
+            return candidate
+    return text
 
 
 def _age_on(id_number: str, on: dt.date) -> int | None:

@@ -77,14 +77,18 @@ def _check_field(row: RosterRow, f: FieldSpec, notice: Notice, not_names: frozen
         return [_row_problem(row, "personal-data-in-field",
                              f"“{f.label}”中含有身份证号或手机号，不得公开，请删除后重新导入。", f.name)]
     if f.type == "text" and f.mask is None and isinstance(value, str) and (names := _names_in(value, not_names)):
-        # A warning, not an error: jieba also takes some goods and place names for names (see detect.possible_names).
-        shown = "”“".join(dict.fromkeys(mask_name(n) for n in names))
-        return [Problem("possible-name-in-text",
-                        f"“{f.label}”中可能写了个人的全名（“{shown}”，这里只显示姓氏）。公开的文字中不写个人全名，"
-                        f"请改写成“{shown}”或只写职务、户数。如果核实这不是人名（例如商品、活动的名称），可以不改，"
-                        f"并把这个词写进 data/site.yaml 的 not_names 列表，以后不再提示。依据：{sources.PERSONAL_INFO.cite()}。",
-                        row.where.file, row.line_of(f.name), f.name, severity=Severity.WARNING)]
+        return [_possible_names_problem(names, f.label, row.where.file, row.line_of(f.name), f.name)]
     return []
+
+
+def _possible_names_problem(names: tuple[str, ...], label: str, file: str, line: int | None, column: str) -> Problem:
+    # A warning, not an error: jieba also takes some goods and place names for names (see detect.possible_names).
+    shown = "”“".join(dict.fromkeys(mask_name(n) for n in names))
+    return Problem("possible-name-in-text",
+                   f"“{label}”中可能写了个人的全名（“{shown}”，这里只显示姓氏）。公开的文字中不写个人全名，"
+                   f"请改写成“{shown}”或只写职务、户数。如果核实这不是人名（例如商品、活动的名称），可以不改，"
+                   f"并把这个词写进 data/site.yaml 的 not_names 列表，以后不再提示。依据：{sources.PERSONAL_INFO.cite()}。",
+                   file, line, column, severity=Severity.WARNING)
 
 
 def _check_amount(row: RosterRow, spec: ProgramSpec, notice: Notice, dataset: Dataset) -> list[Problem]:
@@ -160,27 +164,27 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
     spec = programs.get(notice.program)
     if spec is None:
         return [Problem("unknown-program", f"没有“{notice.program}”这个项目。可用的项目：{'、'.join(sorted(programs))}。",
-                        where.file, where.line, "program")] + privacy_problems(notice.roster)
+                        where.file, notice.line_of("program"), "program")] + privacy_problems(notice.roster)
     if spec.never_posted is not None:
         # Nothing about these persons may be published, not even a redacted roster: stop here.
         return [Problem("never-posted", f"“{spec.title}”不得公示或公布：{spec.never_posted.gist}"
                         f"依据：{spec.never_posted.cite()}、{sources.MINORS_SENSITIVE.cite()}。请删除这个文件，"
-                        "并确认原始名册没有保存在项目目录中。", where.file, where.line, "program")]
+                        "并确认原始名册没有保存在项目目录中。", where.file, notice.line_of("program"), "program")]
     problems = []
     if dataset.divisions is None:
         pass  # divisions.yaml is unreadable: load reported it
     elif spec.level == "county" and notice.division_code != dataset.divisions.county_code:
         problems.append(Problem("unknown-division", f"“{spec.title}”是全县公开的事项，区划代码应为县代码 "
-                                f"{dataset.divisions.county_code}。", where.file, where.line, "division"))
+                                f"{dataset.divisions.county_code}。", where.file, notice.line_of("division"), "division"))
     elif spec.level == "village" and dataset.divisions.village(notice.division_code) is None:
         problems.append(Problem("unknown-division", "区划代码不在 data/divisions.yaml 的村（社区）中，请核对或先补充区划。",
-                                where.file, where.line, "division"))
+                                where.file, notice.line_of("division"), "division"))
     if not notice.roster:
-        problems.append(Problem("empty-roster", "名册为空：没有名单的公告不能发布。", where.file, where.line, "roster"))
+        problems.append(Problem("empty-roster", "名册为空：没有名单的公告不能发布。", where.file, notice.line_of("roster"), "roster"))
     if spec.amount_rule and any(dataset.policy.standard_on(p, notice.start) is None
                                 for p in spec.amount_rule.all_standards()):
         problems.append(Problem("no-standard", f"data/policy/ 中没有 {notice.start} 当天有效的“{spec.title}”标准，请补充。",
-                                where.file, where.line, "program"))
+                                where.file, notice.line_of("program"), "program"))
     if spec.document_number_required and not notice.document_number:
         problems.append(Problem("missing-field", "缺少“document_number”（文号），请补上。", where.file, where.line,
                                 "document_number"))
@@ -188,10 +192,13 @@ def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramS
                           ("post_hoc_reason", notice.post_hoc_reason)):
         if value and any(find_personal_data(value)):
             problems.append(Problem("personal-data-in-field", "含有身份证号或手机号，不得公开，请删除。",
-                                    where.file, where.line, column))
+                                    where.file, notice.line_of(column), column))
+        elif value and column != "document_number" and (names := _names_in(value, dataset.not_names)):
+            problems.append(_possible_names_problem(names, "发布单位" if column == "issuer" else "事后公示原因",
+                                                    where.file, notice.line_of(column), column))
     if notice.kind.value not in spec.kinds:
         kinds = "、".join(NoticeKind(k).label for k in spec.kinds)
-        problems.append(Problem("kind-not-allowed", f"“{spec.title}”只发布：{kinds}。", where.file, where.line, "kind"))
+        problems.append(Problem("kind-not-allowed", f"“{spec.title}”只发布：{kinds}。", where.file, notice.line_of("kind"), "kind"))
     if notice.kind is NoticeKind.RESULT:
         problems += _check_result_links(notice, spec, by_id)
     problems += _check_objections(notice)
@@ -254,15 +261,15 @@ def _check_result_links(notice: Notice, spec: ProgramSpec, by_id: dict[str, Noti
     problems = []
     if notice.approved_on and notice.approved_on > notice.start:
         problems.append(Problem("dates-out-of-order", "公布日期早于审批（决定）日期：应先审批，再公布。",
-                                where.file, where.line, "published_on"))
+                                where.file, notice.line_of("published_on"), "published_on"))
     if notice.post_hoc_reason is not None:
         rule = spec.post_hoc
         if rule is None:
             return problems + [Problem("post-hoc-not-allowed", f"“{spec.title}”不能不经公示直接公布（事后公示）。",
-                                       where.file, where.line, "post_hoc_reason")]
+                                       where.file, notice.line_of("post_hoc_reason"), "post_hoc_reason")]
         if notice.post_hoc_reason not in rule.reasons:
             problems.append(Problem("bad-post-hoc-reason", f"事后公示的原因只能是：{'、'.join(rule.reasons)}。",
-                                    where.file, where.line, "post_hoc_reason"))
+                                    where.file, notice.line_of("post_hoc_reason"), "post_hoc_reason"))
         for row in notice.roster:
             if row.fields.get(rule.field) != rule.value:
                 problems.append(_row_problem(
@@ -274,17 +281,17 @@ def _check_result_links(notice: Notice, spec: ProgramSpec, by_id: dict[str, Noti
     publicity = by_id.get(notice.publicity_id or "")
     if publicity is None or publicity.kind is not NoticeKind.PUBLICITY:
         problems.append(Problem("publicity-not-found", f"找不到公布所依据的公示“{notice.publicity_id or ''}”"
-                                "（写 data/notices/ 中公示文件的文件名，不含 .yaml）。", where.file, where.line, "publicity"))
+                                "（写 data/notices/ 中公示文件的文件名，不含 .yaml）。", where.file, notice.line_of("publicity"), "publicity"))
     elif (publicity.program, publicity.division_code) != (notice.program, notice.division_code):
         problems.append(Problem("publicity-mismatch", "所依据的公示与本公布的项目或村（社区）不一致。",
-                                where.file, where.line, "publicity"))
+                                where.file, notice.line_of("publicity"), "publicity"))
     return problems
 
 
 def _check_objections(notice: Notice) -> list[Problem]:
     if notice.objections and notice.kind is NoticeKind.RESULT:
         return [Problem("objection-on-result", "异议应记录在对应的公示文件中，而不是公布文件中。",
-                        notice.where.file, notice.where.line, "objections")]
+                        notice.where.file, notice.line_of("objections"), "objections")]
     return [Problem("objection-before-publicity", "异议提出日期早于公示开始日期，请核对。", o.where.file, o.where.line,
                     "raised_on") for o in notice.objections if o.raised_on < notice.start]
 

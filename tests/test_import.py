@@ -354,3 +354,26 @@ def test_the_self_check_does_not_take_a_digit_run_inside_a_person_key_for_a_phon
     text = f'program: "x"\nroster:\n- {{person_key: "{key}", name: "王*"}}\n'
     assert self_check(text, [row]) == []
     assert self_check(text.replace(key, phone), [row]) != []  # the phone itself is still found
+
+
+@pytest.mark.parametrize(("typed", "read"), [("80-89周岁", "80—89周岁"), ("80－89周岁", "80—89周岁"), ("80~89岁", "80—89周岁"),
+                                             ("90至99周岁", "90—99周岁"), ("80 - 89 周岁", "80—89周岁"), ("80—89周岁", "80—89周岁"),
+                                             ("81-89周岁", "81-89周岁")])
+def test_an_age_band_typed_with_an_ordinary_dash_is_the_band(typed, read):
+    """Clerks cannot easily type "—": 80-89周岁 is the band, not a mismatch (a clerk's review)."""
+    from generator.programs import all_programs
+    from generator.roster_checks import _parse
+
+    band = next(f for f in all_programs()["old_age_allowance"].fields if f.name == "age_band")
+    assert _parse(typed, band) == (read, None)
+
+
+@pytest.mark.parametrize(("typed", "read"), [("1,000", "1000.00"), ("12,345.5元", "12345.50"), ("1,00", None), ("1,0000", None)])
+def test_a_comma_in_an_amount_is_read_only_as_a_thousands_separator(typed, read):
+    from decimal import Decimal
+
+    from generator.programs import all_programs
+    from generator.roster_checks import _parse
+
+    money = next(f for f in all_programs()["dibao_rural"].fields if f.type == "money")
+    assert _parse(typed, money) == ((Decimal(read), None) if read else (None, "not-a-number"))

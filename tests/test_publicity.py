@@ -197,6 +197,24 @@ def test_a_new_publicity_after_a_changed_opinion_clears_the_person():
     assert problems == [] and decisions["gb"].status is PublicityStatus.PUBLISHED
 
 
+@pytest.mark.parametrize("outcome", [ObjectionOutcome.DISMISSED, ObjectionOutcome.CHANGED])
+def test_tekun_any_objection_needs_a_new_publicity_whatever_its_outcome(outcome):
+    """《特困人员认定办法》第十五条: 有异议的，重新组织调查核实，并重新公示 (not only when the opinion changed)."""
+    heard = objection(resolved=D("2026-12-01"), outcome=outcome)
+    first = publicity(objections=(heard,), program="tekun")
+    decisions, problems = decide([first, result(D("2026-12-04"), program="tekun")], PROGRAMS, D("2026-12-05"), CAL)
+    assert [p.slug for p in problems] == ["renotice-required"] and "第十五条" in problems[0].message
+    assert decisions["gb"].status is PublicityStatus.BLOCKED
+    renotice = publicity(D("2026-12-02"), id_="gs-renotice", program="tekun")  # ends 2026-12-09
+    decisions, problems = decide([first, renotice, result(D("2026-12-10"), program="tekun")], PROGRAMS,
+                                 D("2026-12-11"), CAL)
+    assert problems == [] and decisions["gb"].status is PublicityStatus.PUBLISHED
+
+
+def test_only_tekun_asks_for_a_new_publicity_after_a_dismissed_objection():
+    assert [code for code, spec in PROGRAMS.items() if spec.renotice_any] == ["tekun"]
+
+
 def test_an_open_objection_on_the_linked_publicity_blocks_even_with_an_older_completed_one():
     """Review finding #1: last year's completed 公示 must not let an open objection through."""
     old = publicity(D("2025-11-03"), id_="gs-2025")

@@ -217,3 +217,34 @@ def test_importing_a_de_facto_orphans_roster_is_refused_before_reading_it(projec
                          cwd=project)
     assert done.returncode == 1 and "[never-posted]" in done.stderr
     assert "找不到文件" not in done.stderr  # refused before the roster was even looked for
+
+
+def test_a_running_publicity_broken_by_a_typo_is_reported_as_broken_not_as_deleted(project):
+    assert run_generator("build", "--today", DEMO_TODAY, cwd=project).returncode == 0
+    before = tree_bytes(project / "site")
+    path = project / TAOYUAN
+    path.write_text(path.read_text(encoding="utf-8").replace("publicity_start: 2026-11-25", "publicity_start: 2026.11.25"),
+                    encoding="utf-8")
+    done = run_generator("build", "--today", "2026-12-01", cwd=project)
+    assert done.returncode == 1 and "[bad-date] data/notices/2026-11-25-taoyuan-gs.yaml" in done.stderr
+    assert "withdrawn-during-publicity" not in done.stderr  # the file is there: "restore it" would mislead
+    assert "共 1 个错误" in done.stderr
+    assert tree_bytes(project / "site") == before
+
+
+def test_the_failure_summary_counts_errors_and_warnings_apart_and_says_where_data_is(project, tmp_path):
+    elsewhere = tmp_path / "county-data"
+    shutil.copytree(project / "data", elsewhere)
+    (elsewhere / "notices" / "2026-11-25-taoyuan-gs.yaml").write_text("program: [\n", encoding="utf-8")
+    done = run_generator("build", "--today", DEMO_TODAY, "--data", str(elsewhere), cwd=project)
+    assert done.returncode == 1
+    assert "共 1 个错误（另有 1 条警告）" in done.stderr  # the demo's one disclosure-overdue warning
+    assert f"指的是 {elsewhere.resolve()} 中的文件" in done.stderr
+
+
+def test_building_outside_the_project_folder_says_so_instead_of_an_internal_error(project, tmp_path):
+    done = run_generator("build", "--today", DEMO_TODAY, "--data", str(project / "data"), "--out", str(tmp_path / "site"),
+                         cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "内部错误" not in done.stderr
+    assert "找不到页面模板目录“templates”" in done.stderr and "请先进入项目目录" in done.stderr
+    assert not (tmp_path / "site").exists()

@@ -99,3 +99,47 @@ def test_every_problem_in_one_run_and_no_raw_value_anywhere(project):
     assert RAW_NAME not in output and raw_id not in output
     assert "测*" in output  # the masked form tells the clerk what to write instead
     assert sorted(p.name for p in project.iterdir()) == before  # nothing written, not even a site/
+
+
+# -- keys the tool does not know, and the line of each top-level field (a clerk's review) --
+
+def line_of_key(project: Path, key: str, name: str = NOTICE) -> int:
+    lines = (project / name).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(f"{key}:"))
+
+
+def test_a_misspelt_objections_key_is_an_error_not_an_objection_silently_dropped(project):
+    edit_notice(project, lambda b: b.update(objection=[{"row": 1, "raised_on": "2026-11-26"}], publicity_end="2026-11-20"))
+    found = [p for p in problems_of(project) if p.slug == "unknown-field"]
+    assert [(p.file, p.line, p.column) for p in found] == [
+        (NOTICE, line_of_key(project, "objection"), "objection"), (NOTICE, line_of_key(project, "publicity_end"), "publicity_end")]
+    assert "是不是“objections”（异议记录）" in found[0].message
+
+
+def test_a_misspelt_key_inside_an_objection_is_an_error(project):
+    edit_notice(project, lambda b: b.update(objections=[{"row": 1, "raised_on": "2026-11-26", "resolve_on": "2026-11-27"}]))
+    found = [p for p in problems_of(project) if p.slug == "unknown-field"]
+    assert [p.column for p in found] == ["resolve_on"] and "resolved_on" in found[0].message
+
+
+def test_an_unknown_key_that_is_not_a_plain_field_name_is_not_repeated(project):
+    edit_notice(project, lambda b: b.update({RAW_NAME: "13900001111"}))
+    found = [p for p in problems_of(project) if p.slug == "unknown-field"]
+    assert len(found) == 1 and found[0].column is None and found[0].line == line_of_key(project, RAW_NAME)
+    assert RAW_NAME not in found[0].format()
+
+
+def test_problems_with_a_top_level_field_name_its_own_line(project):
+    edit_notice(project, lambda b: b.update(division="990100999999", issuer=f"镇政府{fake_id(9)}"))
+    by_column = {p.column: p.line for p in problems_of(project) if p.column in ("division", "issuer")}
+    assert by_column == {"division": line_of_key(project, "division"), "issuer": line_of_key(project, "issuer")}
+    assert line_of_key(project, "division") != line_of_key(project, "issuer")
+
+
+def test_a_full_name_in_the_issuer_is_a_warning_and_village_committees_are_not_names(project):
+    edit_notice(project, lambda b: b.update(issuer="示范县东风镇人民政府（经办人：王小明）"))
+    found = [p for p in problems_of(project) if p.slug == "possible-name-in-text"]
+    assert [(p.column, p.line) for p in found] == [("issuer", line_of_key(project, "issuer"))]
+    assert "王**" in found[0].message and "王小明" not in found[0].message
+    edit_notice(project, lambda b: b.update(issuer="示范县东湖镇下林村民委员会"))
+    assert "possible-name-in-text" not in [p.slug for p in problems_of(project)]
