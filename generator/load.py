@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from . import sources
 from .model import (
     Dataset,
     Divisions,
@@ -292,7 +293,7 @@ def _load_site(data_dir: Path, problems: list[Problem], not_names: set[str] | No
                   [("title", "网站名称"), ("county", "县名"), ("issuer", "县民政部门"), ("address", "受理地址")]}
         values["base_url"] = r.text(raw, "base_url", "网站地址")
         if not hotlines and not any(p.column == "hotlines" for p in r.problems):
-            r.problem("missing-field", "至少要写一个监督电话（《最低生活保障审核确认办法》第三十六条）。",
+            r.problem("missing-field", f"至少要写一个监督电话（{sources.DIBAO_HOTLINE.cite()}）。",
                       raw.line_of("hotlines"), "hotlines")
         if all(values.values()) and hotlines:
             site = Site(hotlines=tuple(hotlines), **values)

@@ -300,8 +300,16 @@ class ProgramSpec:
                  self.catalog.source if self.catalog else None, self.cadence.source if self.cadence else None,
                  *(t.source for t in self.totals), *(r.source for r in self.ratios),
                  self.carry_over.source if self.carry_over else None, *(d.source for d in self.date_order),
-                 self.once.source if self.once else None]
+                 self.once.source if self.once else None,
+                 sources.MONTHLY_ONCE if self.monthly_once else None,
+                 sources.ID_NUMBER_STANDARD if self.keyed and not self.aggregate else None]
         return list(dict.fromkeys(s for s in found if s is not None))
+
+    @property
+    def monthly_once(self) -> bool:
+        """One listing per person, program and month (sources.MONTHLY_ONCE): programs of persons with a
+        公布 and no once-only rule of their own (which replaces it: 殡葬 items may follow in another month)."""
+        return self.keyed and not self.aggregate and "result" in self.kinds and self.once is None
 
 
 def _source(name: str) -> Source:

@@ -280,7 +280,7 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
     problems += cadence_problems(notices, decisions, programs, today)
     problems += carry_over_problems(notices, decisions, programs)
     if previous_manifest:
-        problems += check_manifest(previous_manifest, notices, today, unreadable)
+        problems += check_manifest(previous_manifest, notices, today, unreadable, programs)
     return decisions, problems
 
 
@@ -309,12 +309,14 @@ def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.da
             "start": notice.start.isoformat(),
             "last_day": decision.period.last_day.isoformat() if decision.period and notice.kind.has_period else None,
             "digest": notice_digest(notice),
+            "program": notice.program,  # which rule a 公示 withdrawn later breaks (check_manifest)
         }
     return {"version": MANIFEST_VERSION, "today": today.isoformat(), "notices": entries}
 
 
 def check_manifest(previous: dict, notices: list[Notice], today: dt.date,
-                   unreadable: frozenset[str] = frozenset()) -> list[Problem]:
+                   unreadable: frozenset[str] = frozenset(), programs: dict[str, ProgramSpec] | None = None
+                   ) -> list[Problem]:
     """A notice published with a running period must still be there, unchanged, until it ends. A file
     still there that could not be read is not reported as deleted: load has said what is wrong with it,
     and the build stops on that."""
@@ -333,18 +335,22 @@ def check_manifest(previous: dict, notices: list[Notice], today: dt.date,
         file = f"data/notices/{notice_id}.yaml"
         current = by_id.get(notice_id)
         until = cn_date(last_day)
+        spec = (programs or {}).get(current.program if current else entry.get("program"))
+        # Taken down or changed early, a 公示 no longer runs its full period: the period's own source.
+        cite = (f"依据：{spec.publicity.source.cite()}（公示期{spec.publicity.days}天）。"
+                if spec is not None and spec.publicity is not None else "")
         if current is None and notice_id in unreadable:
             continue
         if current is None:
             problems.append(Problem(
                 "withdrawn-during-publicity",
                 f"已发布的公示在公示期内（至{until}24时）被删除。公示期内不得撤下公示：请恢复此文件；"
-                "如名单确有错误，请另行发布更正后的公示。", file, None, None))
+                f"如名单确有错误，请另行发布更正后的公示。{cite}", file, None, None))
         elif notice_digest(current) != entry.get("digest"):
             problems.append(Problem(
                 "changed-during-publicity",
                 f"已发布的公示在公示期内（至{until}24时）被修改。公示期内不得改动名单或文号：请改回原样；"
-                "如名单确有错误，请另行发布更正后的公示。", file, None, None))
+                f"如名单确有错误，请另行发布更正后的公示。{cite}", file, None, None))
     return problems
 
 

@@ -21,12 +21,13 @@ import pandera.pandas as pa
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from . import sources
 from .detect import find_personal_data, mask_excerpt
 from .model import Dataset, NoticeKind, Policy, Provenance
 from .programs import FieldSpec, ProgramSpec
 from .report import Problem, Severity
 from .roster_read import RawTable
-from .validate import MONEY_LIMIT, granted_twice_message, row_amount_problem
+from .validate import ENDED, MONEY_LIMIT, excluded_message, granted_twice_message, listed_twice_message, row_amount_problem
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -66,6 +67,9 @@ def _known_region(prefix: str) -> bool:
         return False
 
 
+_ID_CITE = sources.ID_NUMBER_STANDARD.cite()
+
+
 def check_id_number(value: Any, on: dt.date | None = None) -> tuple[str | None, list[tuple[str, str, Severity]]]:
     """The normalized ID, or None, with (slug, message, severity) findings. GB 11643 via python-stdnum."""
     if value is None:
@@ -80,18 +84,20 @@ def check_id_number(value: Any, on: dt.date | None = None) -> tuple[str | None, 
     if re.fullmatch(r"\d{15}", text):
         return None, [("id-15-digit", "这是15位的旧身份证号，请换成18位号码。", Severity.ERROR)]
     if not _ID_SHAPE.match(text):
-        return None, [("id-format", "身份证号应为18位：17位数字加1位数字或 X。请核对。", Severity.ERROR)]
+        return None, [("id-format", f"身份证号应为18位：17位数字加1位数字或 X。请核对。依据：{_ID_CITE}。", Severity.ERROR)]
     try:
         born = ric.get_birth_date(text)
     except ValidationError:
         born = None
     if born is None or born.year < 1890 or (on is not None and born > on):
-        return None, [("id-birth-date", f"身份证号（{mask_excerpt(text)}）中的出生日期不存在或不合理，请核对。", Severity.ERROR)]
+        return None, [("id-birth-date", f"身份证号（{mask_excerpt(text)}）中的出生日期不存在或不合理，请核对。依据：{_ID_CITE}。",
+                       Severity.ERROR)]
     if ric.calc_check_digit(text) != text[-1]:
         if text.endswith("000"):
             return None, [("excel-mangled-id", "身份证号末尾是000且校验位不对，像是被 Excel 当作数字截断了。"
                            + EXCEL_TEXT_FIX, Severity.ERROR)]
-        return None, [("id-checksum", f"身份证号（{mask_excerpt(text)}）校验位不对，可能录错了一位，请核对。", Severity.ERROR)]
+        return None, [("id-checksum", f"身份证号（{mask_excerpt(text)}）校验位不对，可能录错了一位，请核对。依据：{_ID_CITE}。",
+                       Severity.ERROR)]
     if not _known_region(text[:6]):
         # Older IDs carry region codes retired since: a warning, not an error (DESIGN §5).
         return text, [("id-unknown-region", f"身份证号（{mask_excerpt(text)}）的地区码不在现行区划中，"
@@ -334,13 +340,13 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
     report = _Report(table)
     results = [n for n in dataset.notices if n.kind is NoticeKind.RESULT and n.id != replacing]
     for rule in spec.excludes:
-        terminated = {r.person_key for n in dataset.notices
-                      if n.program == rule.program and n.kind is NoticeKind.TERMINATION for r in n.roster}
+        terminated = {r.person_key for n in dataset.notices if n.program == rule.program for r in n.roster
+                      if n.kind is NoticeKind.TERMINATION or r.fields.get("change") == ENDED}
         current = {r.person_key for n in results if n.program == rule.program for r in n.roster} - terminated
         for row, key in keyed:
             if key in current:
                 report.add(row.number, "id_number", "excluded-by-other-program",
-                           f"此人已在“{rule.program}”名单中，按规定不能同时享受“{spec.title}”。依据：{rule.source.cite()}。")
+                           excluded_message(spec, rule, None))
     if kind is NoticeKind.RESULT and spec.once:
         # The earliest grant, as the build names it (validate._granted_twice). Replaces the one-listing-a-
         # month rule below: one person may have one item this month and the other next month.
@@ -361,12 +367,12 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
             earlier = granted.get((key, *grant)) if grant is not None else None
             if earlier:
                 report.add(row.number, "id_number", "granted-twice", granted_twice_message(spec, grant, earlier))
-    elif kind is NoticeKind.RESULT:
+    elif kind is NoticeKind.RESULT and spec.monthly_once:
         month = (start.year, start.month)
-        listed = {r.person_key: n.id for n in results if n.program == spec.code
+        listed = {r.person_key: r.where for n in results if n.program == spec.code
                   and (n.start.year, n.start.month) == month for r in n.roster}
         for row, key in keyed:
             if key in listed:
-                report.add(row.number, "id_number", "already-listed-this-month",
-                           f"此人本月已在公布“{listed[key]}”中，同一项目每人每月只能列入一次。")
+                report.add(row.number, "id_number", "already-listed-this-month", listed_twice_message(spec, listed[key]))
     return report.problems
+

@@ -240,3 +240,18 @@ VILLAGE_RULES = Source(
     "村民会议可以制定和修改村民自治章程、村规民约，并报乡（镇）人民政府备案；"
     "村规民约不得与宪法、法律、法规和国家的政策相抵触，不得有侵犯村民人身权利、民主权利和合法财产权利的内容。",
 )
+
+# Rules of the tool's own checks that hold for every program of persons.
+# One listing per person, program and month: a county's payment rules (the demo county's placeholder).
+MONTHLY_ONCE = Source(
+    "《示范县社会救助资金发放管理办法》（示例：请改为本县文件）",
+    "“按月发放”",
+    "社会救助资金按月发放，同一项目每人每月只列入一份公布名单、只发放一次；同一人同月出现在两份公布中的，核实后删去重复的一行。",
+)
+# Resident ID numbers, checked on import (never published): the national standard.
+ID_NUMBER_STANDARD = Source(
+    "《公民身份号码》国家标准（GB 11643—1999）",
+    "“号码的结构”“校验码”",
+    "公民身份号码共18位：6位地址码、8位出生日期码、3位顺序码和1位校验码，校验码按 ISO 7064:1983 MOD 11-2 计算。"
+    "导入名册时据此核对每个身份证号，录错的不能导入；身份证号只用来核对，不在本站公开。",
+)

@@ -19,6 +19,7 @@ from .records import check_date_field, record_problems
 from .report import Problem, Severity
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
+ENDED = "终止"  # the `change` of a 公布 row whose support ends (特困)
 MONEY_LIMIT = Decimal("100000000")  # no monthly amount reaches 100 million yuan; beyond is a typo or NaN
 
 
@@ -316,6 +317,78 @@ def _granted_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> l
     return problems
 
 
+def excluded_message(spec: ProgramSpec, rule, earlier: Provenance | None) -> str:
+    """A person in a program another one excludes: one text for import and build."""
+    from .programs import all_programs
+
+    other = all_programs().get(rule.program)
+    where = f"（{earlier.file} 第{earlier.line}行）" if earlier else ""
+    return (f"此人已在“{other.title if other else rule.program}”名单中{where}，按规定不能同时享受“{spec.title}”。"
+            f"请核实后删去一边的这一行。依据：{rule.source.cite()}。")
+
+
+def listed_twice_message(spec: ProgramSpec, earlier: Provenance) -> str:
+    """A person in two 公布 of one program in one month: one text for import and build."""
+    return (f"此人本月已在 {earlier.file} 第{earlier.line}行的公布名单中，同一项目每人每月只能列入一次，"
+            f"请删去重复的一行。依据：{sources.MONTHLY_ONCE.cite()}。")
+
+
+def _listed_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
+    """One listing per person, program and month (ProgramSpec.monthly_once), as import checks it: a person
+    in a second 公布 of the month is reported at that row (the later by date, then id), naming the first."""
+    first: dict[tuple, RosterRow] = {}
+    problems = []
+    for notice in sorted(notices, key=lambda n: (n.start, n.id)):
+        spec = programs.get(notice.program)
+        if spec is None or not spec.monthly_once or notice.kind is not NoticeKind.RESULT:
+            continue
+        for row in notice.roster:
+            if not PERSON_KEY.match(row.person_key):
+                continue  # reported as bad-person-key
+            earlier = first.setdefault((spec.code, row.person_key, notice.start.year, notice.start.month), row)
+            if earlier is not row and earlier.where.file != row.where.file:  # in one file: duplicate-person
+                problems.append(_row_problem(row, "already-listed-this-month", listed_twice_message(spec, earlier.where),
+                                             "person_key"))
+    return problems
+
+
+def _excluded(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
+    """Programs that exclude each other (spec `excludes`: 特困 and 两项补贴), as import checks them: a
+    person in a 公布 of one while listed in a 公布 of the other, not terminated since, is reported at
+    the later row, naming the earlier one."""
+    wanted = {rule.program for spec in programs.values() for rule in spec.excludes}
+    listed: dict[tuple[str, str], list[tuple[tuple, RosterRow]]] = {}
+    ended: dict[tuple[str, str], list] = {}
+    for notice in notices:
+        if notice.program not in wanted:
+            continue
+        for row in notice.roster:
+            if notice.kind is NoticeKind.RESULT and row.fields.get("change") != ENDED:
+                listed.setdefault((notice.program, row.person_key), []).append(((notice.start, notice.id), row))
+            elif notice.kind is NoticeKind.RESULT:  # a 公布 row "终止": support ended then
+                ended.setdefault((notice.program, row.person_key), []).append(notice.start)
+            elif notice.kind is NoticeKind.TERMINATION:
+                ended.setdefault((notice.program, row.person_key), []).append(notice.effective_on or notice.start)
+    problems = []
+    for notice in notices:
+        spec = programs.get(notice.program)
+        if spec is None or not spec.excludes or notice.kind is not NoticeKind.RESULT:
+            continue
+        at = (notice.start, notice.id)
+        for row in notice.roster:
+            if not PERSON_KEY.match(row.person_key):
+                continue
+            for rule in spec.excludes:
+                before = [(when, other) for when, other in listed.get((rule.program, row.person_key), ()) if when < at]
+                still = [other for when, other in before
+                         if not any(when[0] <= end <= notice.start for end in ended.get((rule.program, row.person_key), ()))]
+                if still:
+                    problems.append(_row_problem(row, "excluded-by-other-program", excluded_message(spec, rule, still[0].where),
+                                                 "person_key"))
+                    break
+    return problems
+
+
 def granted_twice_message(spec: ProgramSpec, grant: tuple[str, ...], earlier: Provenance) -> str:
     """Said at build and at import alike. `grant` holds only a listed choice (OnceRule.grant)."""
     what = f"“{grant[0]}”" if grant else f"“{spec.title}”"
@@ -330,6 +403,8 @@ def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem
     for notice in dataset.notices:
         problems += _check_notice(notice, dataset, programs, by_id)
     problems += _granted_twice(dataset.notices, programs)
+    problems += _listed_twice(dataset.notices, programs)
+    problems += _excluded(dataset.notices, programs)
     for hotline in dataset.site.hotlines if dataset.site else ():
         if not re.fullmatch(r"[0-9\-（）() ]{5,20}", hotline.number):
             problems.append(Problem("bad-hotline", "监督电话只能包含数字、“-”和括号。", "data/site.yaml", None, "hotlines"))

@@ -55,6 +55,7 @@ def test_a_running_publicity_may_not_vanish_or_change(project, how, slug):
     done = run_generator("build", "--today", "2026-12-01", cwd=project)
     assert done.returncode == 1
     assert f"[{slug}] data/notices/2026-11-25-taoyuan-gs.yaml" in done.stderr
+    assert "依据：《最低生活保障审核确认办法》（民发〔2021〕57号）第十九条（公示期7天）" in done.stderr
     assert tree_bytes(project / "site") == before
     # once its period has ended, the 公示 is history: a later build no longer holds it in place
     assert run_generator("build", "--today", "2026-12-03", cwd=project).returncode == 0

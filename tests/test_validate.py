@@ -143,3 +143,32 @@ def test_a_full_name_in_the_issuer_is_a_warning_and_village_committees_are_not_n
     assert "王**" in found[0].message and "王小明" not in found[0].message
     edit_notice(project, lambda b: b.update(issuer="示范县东湖镇下林村民委员会"))
     assert "possible-name-in-text" not in [p.slug for p in problems_of(project)]
+
+
+# -- rules import checked across notices, now at build too (a hand-copied file must not pass) --
+
+LIUXI_RESULT = "data/notices/2026-11-23-liuxi-gb.yaml"
+TEKUN_RESULT = "data/notices/2026-11-13-baiyun-tk-gb.yaml"
+DISABILITY_RESULT = "data/notices/2026-11-20-xinghua-lx-gb.yaml"
+
+
+def test_a_person_in_two_results_of_one_program_in_one_month_is_an_error_at_the_later_row(project):
+    copy = "data/notices/2026-11-24-liuxi-gb2.yaml"
+    text = (project / LIUXI_RESULT).read_text(encoding="utf-8")
+    (project / copy).write_text(text.replace("示民发〔2026〕88号", "示民发〔2026〕89号"), encoding="utf-8")
+    found = [p for p in problems_of(project) if p.slug == "already-listed-this-month"]
+    rows = yaml.safe_load(text)["roster"]
+    assert len(found) == len(rows) and {p.file for p in found} == {copy}
+    assert LIUXI_RESULT in found[0].message and "示范县社会救助资金发放管理办法" in found[0].message
+    assert {p.slug for p in problems_of(project)} == {"already-listed-this-month"}
+
+
+def test_a_tekun_person_in_a_later_disability_subsidy_result_is_an_error_naming_the_tekun_row(project):
+    tekun_key = yaml.safe_load((project / TEKUN_RESULT).read_text(encoding="utf-8"))["roster"][0]["person_key"]
+    edit_notice(project, set_row("person_key", tekun_key), DISABILITY_RESULT)
+    found = [p for p in problems_of(project) if p.slug == "excluded-by-other-program"]
+    assert [(p.file, p.column) for p in found] == [(DISABILITY_RESULT, "person_key")]
+    assert "特困人员救助供养" in found[0].message and TEKUN_RESULT in found[0].message and "补贴对象" in found[0].message
+    # Support that ended (a 公布 row "终止") before frees the person.
+    edit_notice(project, set_row("change", "终止"), TEKUN_RESULT)
+    assert "excluded-by-other-program" not in [p.slug for p in problems_of(project)]
