@@ -90,8 +90,9 @@ def _check_request(req: ImportRequest, spec: ProgramSpec | None, dataset: Datase
         return [_option("aggregate-only", f"“{spec.title}”只公开各村（社区）人数汇总，不导入个人名册。请在 data/notices/ "
                         f"中按村填写人数（见 README）。依据：{spec.aggregate.source.cite()}。", "--program")]
     if spec is None:
+        known = all_programs()
         return problems + [_option("unknown-program", f"没有“{req.program}”这个项目。可用的项目："
-                                   f"{'、'.join(sorted(all_programs()))}。", "--program")]
+                                   f"{'、'.join(f'{code}（{known[code].title}）' for code in sorted(known))}。", "--program")]
     if not spec.importable:
         return problems + [_option("not-importable", f"“{spec.title}”不是人员名册，不用导入：请按 README 中的格式直接编写 "
                                    "data/notices/ 中的文件。", "--program")]
@@ -222,6 +223,79 @@ def self_check(text: str, rows: list[CheckedRow]) -> list[str]:
     return sorted(found)
 
 
+def _raw_values_in_fields(rows: list[CheckedRow], spec: ProgramSpec, table) -> list[Problem]:
+    """A raw name, ID number, phone or address of anyone on the roster inside a published cell ("组":
+    王小明家), reported at its row and column with the clerk's fix; the self-check would only refuse the
+    whole file. The same search as the self-check: names of two characters or more, normalized."""
+    published = [f for f in spec.fields if f.type != "name" and f.mask is None]
+    automaton = ahocorasick.Automaton()
+    for row in rows:
+        for kind, value in (("姓名", row.name), ("身份证号", row.id_number), ("电话", row.phone), ("住址", row.address)):
+            if value and len(_normalized(value)) >= 2:
+                automaton.add_word(_normalized(value), kind)
+    if not len(automaton) or not published:
+        return []
+    automaton.make_automaton()
+    where = f"{table.file}（工作表“{table.sheet}”）" if table.sheet else table.file
+    problems = []
+    for row in rows:
+        for f in published:
+            value = row.fields.get(f.name)
+            if isinstance(value, str) and value:
+                kinds = sorted({kind for _, kind in automaton.iter(_normalized(value))})
+                if kinds:
+                    problems.append(Problem(
+                        "raw-value-in-field", f"“{f.label}”中含有名册上的{'、'.join(kinds)}，这一列会公开，不能写个人信息。"
+                        f"请删除后重新导入。依据：{sources.PERSONAL_INFO.cite()}。", where, row.number, table.header_of(f.name)))
+    return problems
+
+
+# The checks of `validate` on one notice that import does not make itself (its roster checks are stricter).
+_BUILD_ONLY = frozenset({"post-hoc-not-allowed", "bad-post-hoc-reason", "post-hoc-not-emergency", "publicity-mismatch"})
+# Where a problem about a notice field goes back to: the command option that gave it.
+_OPTION_OF = {"approved_on": "--approved-on", "published_on": "--start", "publicity_start": "--start",
+              "publicity": "--publicity", "post_hoc_reason": "--post-hoc-reason", "effective_on": "--effective-on",
+              "issuer": "--issuer", "document_number": "--document-number"}
+
+
+def _what_build_would_say(req: ImportRequest, spec: ProgramSpec, dataset: Dataset, programs: dict[str, ProgramSpec],
+                          notice_id: str, keyed: list[tuple[CheckedRow, str]], table) -> list[Problem]:
+    """The publicity rules `build` applies to this notice (公示 not ended on the approval date, a person in
+    no 公示, an open objection, a 事后公示 row that is not 急难型 …), said now, at the Excel row or the
+    option, instead of stopping the county's next build. Rows with problems of their own are left out."""
+    from .load import _load_notice
+    from .publicity import decide
+    from .validate import check_notice
+    from .workdays import WorkCalendar
+
+    names = [f.name for f in spec.fields if f.type != "name"]
+    complete = [(row, key) for row, key in keyed if all(row.fields.get(n) is not None for n in names)]
+    if not complete:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:  # the notice as it would be written, read back as build reads it
+        data = Path(tmp) / "data"
+        notice_path = data / "notices" / f"{notice_id}.yaml"
+        notice_path.parent.mkdir(parents=True)
+        notice_path.write_text(dump_notice(notice_body(req, spec, _issuer(req, spec, dataset), complete)), encoding="utf-8")
+        notice = _load_notice(data, notice_path, [])
+    if notice is None:
+        return []
+    others = [n for n in dataset.notices if n.id != notice_id]
+    found = [p for p in check_notice(notice, dataset, programs, {n.id: n for n in others + [notice]}) if p.slug in _BUILD_ONLY]
+    _, decided = decide(others + [notice], programs, req.start, WorkCalendar(dataset.holidays))
+    found += [p for p in decided if p.file == notice.where.file]
+    excel_row = {row.where.line: checked.number for row, (checked, _) in zip(notice.roster, complete)}
+    where = f"{table.file}（工作表“{table.sheet}”）" if table.sheet else table.file
+    out = []
+    for p in found:
+        if p.line in excel_row and p.line != notice.where.line:
+            column = table.header_of("id_number" if p.column == "person_key" else p.column) if p.column else None
+            out.append(Problem(p.slug, p.message, where, excel_row[p.line], column, p.severity))
+        else:
+            out.append(Problem(p.slug, p.message, OPTIONS, None, _OPTION_OF.get(p.column or ""), p.severity))
+    return out
+
+
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -269,6 +343,11 @@ def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
     if table is not None:
         problems += check_against_data(keyed, spec, req.kind, req.start, dataset, table,
                                        replacing=notice_id if req.replace else None)
+
+    if table is not None:
+        problems += _raw_values_in_fields(rows, spec, table)
+    if table is not None and keyed and not any(p.file == OPTIONS for p in errors(problems)):
+        problems += _what_build_would_say(req, spec, dataset, programs, notice_id, keyed, table)
 
     if path.exists() and not req.replace:
         problems.append(_option("notice-exists", f"data/notices/{notice_id}.yaml 已经存在。要替换它请加 --replace"

@@ -270,9 +270,15 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
         try:
             decision, found = _DECIDERS[notice.kind](notice, spec, ctx)
         except CalendarGap as gap:
-            # Never a silent guess: no period is computed without the year's holiday arrangement.
-            gaps.setdefault(gap.year, Problem("calendar-year-missing", gap.message(), notice.where.file,
-                                              notice.where.line, None))
+            # Never a silent guess: no period is computed without the year's holiday arrangement. A notice
+            # not due yet needs none today: it stays off the site, and the clerk is warned in time.
+            if ctx.today < notice.start:
+                decisions[notice.id] = Decision(notice.id, PublicityStatus.SCHEDULED, f"{cn_date(notice.start)}发布")
+                gaps.setdefault(gap.year, Problem(
+                    "calendar-year-missing", f"{gap.message()}在补上以前，{cn_date(notice.start)}起的这份公告不会发布。",
+                    notice.where.file, notice.where.line, None, Severity.WARNING))
+                continue
+            gaps[gap.year] = Problem("calendar-year-missing", gap.message(), notice.where.file, notice.where.line, None)
             continue
         decisions[notice.id] = decision
         problems += found

@@ -110,7 +110,9 @@ def _read_grid(path: Path, sheet: str | None, shown: str) -> tuple[str | None, l
                                        "无法读取这个 Excel 文件：可能已损坏、加了密码，或不是 Excel 格式。请另存为 .xlsx 后再试。")]
     if path.suffix.lower() in (".csv", ".txt"):
         data = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):  # GB18030 is a superset of GBK and GB2312
+        # Excel's "Unicode 文本" is UTF-16 with a byte-order mark; else UTF-8, then GB18030 (a superset of GBK).
+        encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+        for encoding in encodings:
             try:
                 text = data.decode(encoding)
                 break
@@ -125,6 +127,46 @@ def _read_grid(path: Path, sheet: str | None, shown: str) -> tuple[str | None, l
             dialect = csv.excel
         return None, list(csv.reader(io.StringIO(text), dialect)), []
     return None, [], [_problem(shown, "unsupported-file", "只能导入 .xlsx、.xls 或 .csv 文件。")]
+
+
+def _sheets(path: Path) -> list[str]:
+    """The visible sheets of a workbook, in order (none for CSV or an unreadable file)."""
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return []
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        return [m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")]
+    except (CalamineError, OSError, ValueError):
+        return []
+
+
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+
+
+def _hidden_rows(path: Path, sheet: str | None) -> set[int]:
+    """Excel row numbers hidden in an .xlsx/.xlsm sheet (read from its XML: the reader library does not
+    say). Other formats, or anything unexpected in the file: none found."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or sheet is None:
+        return set()
+    try:
+        with zipfile.ZipFile(path) as z:
+            ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                  "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+            rid = next((e.get(f"{{{ns['r']}}}id") for e in book.iterfind("m:sheets/m:sheet", ns) if e.get("name") == sheet), None)
+            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next((e.get("Target") for e in rels if e.get("Id") == rid), None)
+            if target is None:
+                return set()
+            name = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            xml = z.read(name)
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return set()
+    return {int(m.group(1)) for tag in _HIDDEN_ROW.finditer(xml) if (m := _ROW_NUMBER.search(tag.group()))}
 
 
 def _find_header(grid: list[list[Any]], lookup: dict[str, str]) -> tuple[int, int | None] | None:
@@ -162,10 +204,16 @@ def read_roster(path: Path, spec: ProgramSpec, sheet: str | None = None) -> tupl
     where = f"{shown}（工作表“{sheet_name}”）" if sheet_name else shown
     lookup = header_lookup(spec)
     found = _find_header(grid, lookup)
+    others = [name for name in _sheets(path) if name != sheet_name] if sheet is None else []
     if found is None:
+        hint = f"这个文件还有工作表：{'、'.join(others)}；名单在其中的，请加 --sheet 工作表名。" if others else ""
         return None, [_problem(where, "header-not-found",
                                f"在前{HEADER_SEARCH_ROWS}行中找不到表头。表头应包含“姓名”“身份证号”等列名，"
-                               f"“{spec.title}”可用的列名：{'、'.join(f.label for f in spec.fields)}。")]
+                               f"“{spec.title}”可用的列名：{'、'.join(f.label for f in spec.fields)}。{hint}")]
+    if others:
+        problems.append(_problem(where, "other-sheets", f"只导入了第一个工作表“{sheet_name}”；这个文件还有工作表："
+                                 f"{'、'.join(others)}，其中的名单没有导入。需要的话，请用 --sheet 工作表名 分别导入。",
+                                 None, None, Severity.WARNING))
     top, second = found
     width = max(len(r) for r in grid)
     columns = []
@@ -227,6 +275,13 @@ def read_roster(path: Path, spec: ProgramSpec, sheet: str | None = None) -> tupl
     while rows and rows[-1].values.get("name") is None and rows[-1].values.get("id_number") is None:
         rows.pop()
     table.rows = rows
+    hidden_in_sheet = _hidden_rows(path, sheet_name) if rows else set()
+    hidden = sorted(row.number for row in rows if row.number in hidden_in_sheet)
+    if hidden:
+        # A clerk hides a row to leave a person out; the reader would publish them anyway.
+        shown_rows = "、".join(str(n) for n in hidden[:20]) + ("等" if len(hidden) > 20 else "")
+        problems.append(_problem(where, "hidden-rows", f"第{shown_rows}行在 Excel 中被隐藏了，但隐藏的行也会导入并公开。"
+                                 "不应列入的人请删除这些行；应当列入的请取消隐藏，再重新导入。", hidden[0]))
     if not rows:
         problems.append(_problem(where, "no-rows", "表头下面没有名单行。"))
     return table, problems

@@ -159,7 +159,7 @@ def privacy_problems(rows: list[RosterRow] | tuple[RosterRow, ...], spec: Progra
     return problems
 
 
-def _check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramSpec],
+def check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramSpec],
                   by_id: dict[str, Notice]) -> list[Problem]:
     where = notice.where
     spec = programs.get(notice.program)
@@ -401,7 +401,7 @@ def validate(dataset: Dataset, programs: dict[str, ProgramSpec]) -> list[Problem
     by_id = {n.id: n for n in dataset.notices}
     problems = []
     for notice in dataset.notices:
-        problems += _check_notice(notice, dataset, programs, by_id)
+        problems += check_notice(notice, dataset, programs, by_id)
     problems += _granted_twice(dataset.notices, programs)
     problems += _listed_twice(dataset.notices, programs)
     problems += _excluded(dataset.notices, programs)

@@ -517,3 +517,20 @@ def test_an_import_next_to_an_odd_funeral_row_in_data_is_no_crash(clerk):
     roster = _funeral_csv(clerk["dir"] / "殡葬.csv", [("一组", "测试甲", fake_id(1, "19400101"), "生态安葬奖补", "500")])
     done = _import_funeral(clerk, roster, "2026-11-20")
     assert done.returncode == 0 and "程序内部错误" not in done.stderr, done.stderr
+
+
+def test_a_post_hoc_temporary_aid_row_that_is_not_emergency_is_refused_at_import_at_its_row(clerk):
+    from conftest import fake_id
+
+    roster = clerk["dir"] / "事后.csv"
+    roster.write_text("组,姓名,身份证号,救助类型,救助事由,救助金额\n"
+                      f"一组,测试甲,{fake_id(3, '19700101')},急难型,火灾,800\n"
+                      f"二组,测试乙,{fake_id(4, '19700101')},支出型,重大疾病支出,900\n", encoding="utf-8")
+    done = run_generator("import", str(roster), "--program", "temporary_aid", "--division", "990100001004",
+                         "--key-file", str(clerk["key"]), "--kind", "result", "--start", "2026-12-10", "--approved-on",
+                         "2026-12-09", "--document-number", "示民发〔2026〕61号", "--post-hoc-reason", "意外事故",
+                         "--issuer", "示范县民政局", cwd=clerk["project"])
+    assert done.returncode == 1
+    found = [line for line in done.stderr.splitlines() if "[post-hoc-not-emergency]" in line]
+    assert len(found) == 1 and "事后.csv 第3行 “救助类型”" in found[0], done.stderr
+    assert "测试乙" not in done.stderr

@@ -249,3 +249,12 @@ def test_building_outside_the_project_folder_says_so_instead_of_an_internal_erro
     assert done.returncode == 2 and "Traceback" not in done.stderr and "内部错误" not in done.stderr
     assert "找不到页面模板目录“templates”" in done.stderr and "请先进入项目目录" in done.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_a_notice_not_due_yet_in_an_uncovered_year_is_a_warning_and_stays_off_the_site(project):
+    """A clerk's review: a 公示 scheduled weeks ahead stopped every daily rebuild until the holiday file came."""
+    write_2027_notice(project)
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "警告 [calendar-year-missing]" in done.stderr and "data/holidays/2027.yaml" in done.stderr
+    assert not (project / "site/notices/2026-12-28-songlin-gs").exists()
