@@ -113,7 +113,7 @@ TWO_SUBSIDIES_PUBLICITY = Source(
 TWO_SUBSIDIES_AMOUNT = Source(
     TWO_SUBSIDIES_PLAN,
     "“补贴标准”",
-    "困难残疾人生活补贴和重度残疾人护理补贴标准均为每人每月65元（2020年起）。",
+    "困难残疾人生活补贴和重度残疾人护理补贴按县定标准每人每月发放，每月补贴金额不超过标准（标准见本页“补贴对象和标准”）。",
 )
 TEKUN_NO_DISABILITY_SUBSIDIES = Source(
     TWO_SUBSIDIES_PLAN,
@@ -174,7 +174,7 @@ MINORS_PRIVACY = Source(
     "《中华人民共和国未成年人保护法》",
     "第四条",
     "处理涉及未成年人的事项，应当保护未成年人隐私权和个人信息。本站对儿童类项目只公开各村（社区）人数汇总，"
-    "少于3人的显示为“<3”，并隐去能够推算出这些人数的其他数字。",
+    "人数过少、可能认出具体儿童的格子不显示具体数字，并隐去能够推算出这些人数的其他数字（门槛见本页）。",
 )
 
 # 困难群众殡葬救助: the county report names the county's own measure (关于补助城乡困难群众基本殡葬服务费的实施办法).
