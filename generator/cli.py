@@ -11,6 +11,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .detect import redact
 from .audit import Finding, RawValues, as_json, audit, failed, summary
 from .build import Paths, build
 from .load import load, load_for_audit
@@ -34,15 +35,26 @@ STAGE_NAMES = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own messages are English; say it in Chinese too
-        self.print_usage(sys.stderr)
-        print(f"命令参数有误：{message}。用 --help 查看用法。", file=sys.stderr)
+    def error(self, message: str) -> None:  # argparse's own messages are English: the common ones in Chinese
+        for english, chinese in ((r"^argument ([^:]+): ", r"参数 \1："),
+                                 (r"^the following arguments are required: ", "缺少参数："),
+                                 (r"^unrecognized arguments: ", "不认识的参数："),
+                                 (r"invalid choice: '([^']*)' \(choose from (.*)\)", r"不能是“\1”，只能是 \2"),
+                                 (r"expected one argument", "后面要写一个值")):
+            message = re.sub(english, chinese, message)
+        # What was typed is repeated: masked where it looks like an ID or a phone number (typed into a date).
+        print(redact(f"命令参数有误：{message.rstrip('。')}。用 {self.prog} --help 查看用法。"), file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 
+_CLERK_DATE = re.compile(r"\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*")
+
+
 def _date(value: str) -> dt.date:
+    """2026-12-01, and the ways a clerk also writes it: 2026.12.1, 2026/12/01, 2026年12月1日."""
+    m = _CLERK_DATE.fullmatch(value)
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date(*map(int, m.groups())) if m else dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，例如 2026-11-30，而不是“{value}”") from None
 

@@ -175,6 +175,18 @@ def test_a_template_mistake_in_content_names_file_and_line(project):
 def test_bad_today_is_a_chinese_usage_error(project):
     done = run_generator("build", "--today", "30/11/2026", cwd=project)
     assert done.returncode == 2 and "日期应写成 YYYY-MM-DD" in done.stderr
+    assert "usage:" not in done.stderr and "argument" not in done.stderr and "参数 --today：" in done.stderr
+    done = run_generator("build", "--today", "13800001111", cwd=project)  # a phone typed in the wrong box
+    assert done.returncode == 2 and "13800001111" not in done.stderr
+
+
+@pytest.mark.parametrize("typed", ["2026.11.30", "2026/11/30", "2026年11月30日"])
+def test_dates_as_clerks_write_them_are_read(typed):
+    import datetime as dt
+
+    from generator.cli import _date
+
+    assert _date(typed) == dt.date(2026, 11, 30)
 
 
 def test_the_atom_feed_lists_notices_without_rosters(demo_site):
