@@ -282,7 +282,9 @@ def _what_build_would_say(req: ImportRequest, spec: ProgramSpec, dataset: Datase
         return []
     others = [n for n in dataset.notices if n.id != notice_id]
     found = [p for p in check_notice(notice, dataset, programs, {n.id: n for n in others + [notice]}) if p.slug in _BUILD_ONLY]
-    _, decided = decide(others + [notice], programs, req.start, WorkCalendar(dataset.holidays))
+    # As of the day before the notice: it is not due yet, so a year without holiday data is a warning, as
+    # build gives it; a 公布's own checks do not depend on the day.
+    _, decided = decide(others + [notice], programs, req.start - dt.timedelta(days=1), WorkCalendar(dataset.holidays))
     found += [p for p in decided if p.file == notice.where.file]
     excel_row = {row.where.line: checked.number for row, (checked, _) in zip(notice.roster, complete)}
     where = f"{table.file}（工作表“{table.sheet}”）" if table.sheet else table.file
@@ -292,7 +294,8 @@ def _what_build_would_say(req: ImportRequest, spec: ProgramSpec, dataset: Datase
             column = table.header_of("id_number" if p.column == "person_key" else p.column) if p.column else None
             out.append(Problem(p.slug, p.message, where, excel_row[p.line], column, p.severity))
         else:
-            out.append(Problem(p.slug, p.message, OPTIONS, None, _OPTION_OF.get(p.column or ""), p.severity))
+            option = "--start" if p.slug == "calendar-year-missing" else _OPTION_OF.get(p.column or "")
+            out.append(Problem(p.slug, p.message, OPTIONS, None, option, p.severity))
     return out
 
 
@@ -342,7 +345,7 @@ def run_import(req: ImportRequest, environ: dict[str, str] = os.environ,
     path = req.data / "notices" / f"{notice_id}.yaml"
     if table is not None:
         problems += check_against_data(keyed, spec, req.kind, req.start, dataset, table,
-                                       replacing=notice_id if req.replace else None)
+                                       replacing=notice_id if req.replace else None, notice_id=notice_id)
 
     if table is not None:
         problems += _raw_values_in_fields(rows, spec, table)

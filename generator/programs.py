@@ -201,6 +201,11 @@ class DateOrderRule:
 
 
 @dataclass(frozen=True)
+class MonthlyRule:
+    per: str | None = None
+
+
+@dataclass(frozen=True)
 class OnceRule:
     """A person (by person key) is granted each value of field `per` (or the program, if None) only
     once, across all of the program's notices: 殡葬救助 is paid once per deceased person and item."""
@@ -276,6 +281,9 @@ class ProgramSpec:
     date_order: tuple[DateOrderRule, ...] = ()
     importable: bool = True  # False: written by hand in data/, not imported from a roster
     once: OnceRule | None = None
+    # once_a_month: paid monthly, so a person is in at most one 公布 a month (sources.MONTHLY_ONCE);
+    # `per` a choice field whose values are separate payments. Not for one-off aid (临时救助, 殡葬).
+    monthly: MonthlyRule | None = None
 
     @property
     def keyed(self) -> bool:
@@ -307,9 +315,15 @@ class ProgramSpec:
 
     @property
     def monthly_once(self) -> bool:
-        """One listing per person, program and month (sources.MONTHLY_ONCE): programs of persons with a
-        公布 and no once-only rule of their own (which replaces it: 殡葬 items may follow in another month)."""
-        return self.keyed and not self.aggregate and "result" in self.kinds and self.once is None
+        return self.monthly is not None
+
+    def month_slot(self, fields: dict) -> tuple:
+        """What one person may be listed once for in a month: the program, or one of its kinds of
+        payment (两项补贴: 生活补贴 and 护理补贴 are two payments, and one person may have both)."""
+        if not (self.monthly and self.monthly.per):
+            return ()
+        value = fields.get(self.monthly.per)
+        return (value if isinstance(value, str) else "?",)  # anything else is not-a-choice, and must not crash
 
 
 def _source(name: str) -> Source:
@@ -390,6 +404,16 @@ def _check_records(spec: ProgramSpec) -> None:
             raise ValueError(f"{spec.code}: title_format may name {sorted(TITLE_PLACES)} and summary fields only")
 
 
+def _monthly(raw) -> MonthlyRule | None:
+    if raw in (None, False):
+        return None
+    if raw is True:
+        return MonthlyRule()
+    if isinstance(raw, dict) and set(raw) <= {"per"}:
+        return MonthlyRule(raw.get("per"))
+    raise ValueError(f"once_a_month must be true or {{per: field}}, not {raw!r}")
+
+
 RENOTICE_ON = ("changed_opinion", "any_objection")
 
 
@@ -450,7 +474,11 @@ def _parse(raw: dict) -> ProgramSpec:
         date_order=tuple(DateOrderRule(d["earlier"], d["later"], _source(d["source"])) for d in raw.get("date_order", ())),
         once=OnceRule(raw["once_per_person"].get("per"), _source(raw["once_per_person"]["source"]),
                       raw["once_per_person"].get("keys_from")) if raw.get("once_per_person") else None,
+        monthly=_monthly(raw.get("once_a_month")),
     )
+    if spec.monthly and (spec.once or spec.aggregate or not spec.keyed or "result" not in spec.kinds or (
+            spec.monthly.per and not any(f.name == spec.monthly.per and f.type == "choice" for f in spec.fields))):
+        raise ValueError(f"{spec.code}: once_a_month is for keyed programs of persons with a 公布, per a choice field")
     if spec.aggregate and (any(f.type in ("name", "money") for f in spec.fields) or not spec.count_fields
                            or spec.publicity):
         raise ValueError(f"{spec.code}: an aggregate program publishes counts only, with no 公示")

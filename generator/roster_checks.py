@@ -27,7 +27,8 @@ from .model import Dataset, NoticeKind, Policy, Provenance
 from .programs import FieldSpec, ProgramSpec
 from .report import Problem, Severity
 from .roster_read import RawTable
-from .validate import ENDED, MONEY_LIMIT, excluded_message, granted_twice_message, listed_twice_message, row_amount_problem
+from .validate import (ENDED, MONEY_LIMIT, Listings, exclusion_problem, granted_twice_message, listed_twice_message,
+                       row_amount_problem)
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -178,7 +179,8 @@ def check_roster(table: RawTable, spec: ProgramSpec, policy: Policy, on: dt.date
     value_fields = [f for f in (*spec.fields, *spec.import_only_fields) if f.type != "name"]
     parsed: list[dict[str, Any]] = []
     ids: dict[tuple, int] = {}
-    per = spec.once.per if spec.once else None  # 殡葬救助: one person may have one row per item
+    # One person may have one row per item (殡葬救助) or per kind of payment (两项补贴: 生活补贴 and 护理补贴).
+    per = spec.once.per if spec.once else spec.monthly.per if spec.monthly else None
     rows = []
     for raw in progress(table.rows, len(table.rows), "校验"):
         values = raw.values
@@ -332,21 +334,27 @@ def _check_conditions(report: _Report, spec: ProgramSpec, rows: list[CheckedRow]
 
 
 def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, kind: NoticeKind, start: dt.date,
-                       dataset: Dataset | None, table: RawTable, replacing: str | None = None) -> list[Problem]:
+                       dataset: Dataset | None, table: RawTable, replacing: str | None = None,
+                       notice_id: str | None = None) -> list[Problem]:
     """Rules that need what data/ already holds, matched by person key: exclusions between programs,
     and one listing per person, program and month. `replacing`: the notice this import replaces."""
     if dataset is None:
         return []
     report = _Report(table)
     results = [n for n in dataset.notices if n.kind is NoticeKind.RESULT and n.id != replacing]
-    for rule in spec.excludes:
-        terminated = {r.person_key for n in dataset.notices if n.program == rule.program for r in n.roster
-                      if n.kind is NoticeKind.TERMINATION or r.fields.get("change") == ENDED}
-        current = {r.person_key for n in results if n.program == rule.program for r in n.roster} - terminated
-        for row, key in keyed:
-            if key in current:
-                report.add(row.number, "id_number", "excluded-by-other-program",
-                           excluded_message(spec, rule, None))
+    if kind is not NoticeKind.TERMINATION and spec.excludes:
+        from .programs import all_programs
+
+        programs = all_programs()
+        listings = Listings([n for n in dataset.notices if n.id != replacing], programs)
+        for rule in spec.excludes:
+            for row, key in keyed:
+                if row.fields.get("change") == ENDED:
+                    continue
+                earlier = listings.still_listed(rule.program, key, (start, notice_id or ""))
+                if earlier is not None:
+                    message, severity = exclusion_problem(spec, rule, earlier, programs)
+                    report.add(row.number, "id_number", "excluded-by-other-program", message, severity)
     if kind is NoticeKind.RESULT and spec.once:
         # The earliest grant, as the build names it (validate._granted_twice). Replaces the one-listing-a-
         # month rule below: one person may have one item this month and the other next month.
@@ -369,10 +377,11 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
                 report.add(row.number, "id_number", "granted-twice", granted_twice_message(spec, grant, earlier))
     elif kind is NoticeKind.RESULT and spec.monthly_once:
         month = (start.year, start.month)
-        listed = {r.person_key: r.where for n in results if n.program == spec.code
+        listed = {(r.person_key, *spec.month_slot(r.fields)): r.where for n in results if n.program == spec.code
                   and (n.start.year, n.start.month) == month for r in n.roster}
         for row, key in keyed:
-            if key in listed:
-                report.add(row.number, "id_number", "already-listed-this-month", listed_twice_message(spec, listed[key]))
+            earlier = listed.get((key, *spec.month_slot(row.fields)))
+            if earlier:
+                report.add(row.number, "id_number", "already-listed-this-month", listed_twice_message(spec, earlier))
     return report.problems
 

@@ -210,7 +210,7 @@ def check_notice(notice: Notice, dataset: Dataset, programs: dict[str, ProgramSp
     def identity(row: RosterRow) -> tuple:
         """Who a row is about, and (殡葬救助) which item: one person may have one row per item."""
         if spec.once is None:
-            return (row.person_key,)
+            return (row.person_key, *spec.month_slot(row.fields))  # 两项补贴: one row per kind of payment
         grant = spec.once.grant(spec, row.fields)
         return (row.person_key, *grant) if grant is not None else (row.person_key, id(row))
 
@@ -317,16 +317,6 @@ def _granted_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> l
     return problems
 
 
-def excluded_message(spec: ProgramSpec, rule, earlier: Provenance | None) -> str:
-    """A person in a program another one excludes: one text for import and build."""
-    from .programs import all_programs
-
-    other = all_programs().get(rule.program)
-    where = f"（{earlier.file} 第{earlier.line}行）" if earlier else ""
-    return (f"此人已在“{other.title if other else rule.program}”名单中{where}，按规定不能同时享受“{spec.title}”。"
-            f"请核实后删去一边的这一行。依据：{rule.source.cite()}。")
-
-
 def listed_twice_message(spec: ProgramSpec, earlier: Provenance) -> str:
     """A person in two 公布 of one program in one month: one text for import and build."""
     return (f"此人本月已在 {earlier.file} 第{earlier.line}行的公布名单中，同一项目每人每月只能列入一次，"
@@ -345,46 +335,81 @@ def _listed_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> li
         for row in notice.roster:
             if not PERSON_KEY.match(row.person_key):
                 continue  # reported as bad-person-key
-            earlier = first.setdefault((spec.code, row.person_key, notice.start.year, notice.start.month), row)
+            slot = (spec.code, row.person_key, notice.start.year, notice.start.month, *spec.month_slot(row.fields))
+            earlier = first.setdefault(slot, row)
             if earlier is not row and earlier.where.file != row.where.file:  # in one file: duplicate-person
                 problems.append(_row_problem(row, "already-listed-this-month", listed_twice_message(spec, earlier.where),
                                              "person_key"))
     return problems
 
 
+class Listings:
+    """Who is listed in the 公布 of the programs other programs exclude (spec `excludes`), and when their
+    support ended: by a 终止 notice (from its effective date) or a 公布 row "终止". Import and build ask
+    the same question of it: is this person still listed, before this notice?"""
+
+    def __init__(self, notices: list[Notice], programs: dict[str, ProgramSpec]):
+        wanted = {rule.program for spec in programs.values() for rule in spec.excludes}
+        self.listed: dict[tuple[str, str], list[tuple[tuple, RosterRow]]] = {}
+        self.ended: dict[tuple[str, str], list] = {}
+        for notice in notices:
+            if notice.program not in wanted:
+                continue
+            for row in notice.roster:
+                if notice.kind is NoticeKind.RESULT and row.fields.get("change") != ENDED:
+                    self.listed.setdefault((notice.program, row.person_key), []).append(((notice.start, notice.id), row))
+                elif notice.kind is NoticeKind.RESULT:
+                    self.ended.setdefault((notice.program, row.person_key), []).append(notice.start)
+                elif notice.kind is NoticeKind.TERMINATION:
+                    self.ended.setdefault((notice.program, row.person_key), []).append(notice.effective_on or notice.start)
+
+    def still_listed(self, program: str, key: str, at: tuple) -> RosterRow | None:
+        """The person's latest listing in `program` before `at` (a notice's start and id), unless their
+        support there ended between that listing and `at`."""
+        before = [(when, row) for when, row in self.listed.get((program, key), ()) if when < at]
+        if not before:
+            return None
+        when, row = max(before, key=lambda pair: pair[0])
+        return None if any(when[0] <= end <= at[0] for end in self.ended.get((program, key), ())) else row
+
+
+def ends_recorded(spec: ProgramSpec | None) -> bool:
+    """Whether the data can say that a person's support in this program ended (a 终止 notice or a
+    "终止" row). Where it cannot (两项补贴), an earlier listing may be long over: a warning, not an error."""
+    return spec is not None and ("termination" in spec.kinds or "change" in spec.field_names)
+
+
+def exclusion_problem(spec: ProgramSpec, rule, earlier: RosterRow, programs: dict[str, ProgramSpec]) -> tuple[str, Severity]:
+    """The message and severity for a person listed in a program `spec` excludes: one text for import
+    and build."""
+    other = programs.get(rule.program)
+    title = other.title if other else rule.program
+    where = f"{earlier.where.file} 第{earlier.where.line}行"
+    if ends_recorded(other):
+        return (f"此人已在“{title}”名单中（{where}），没有终止，按规定不能同时享受“{spec.title}”。"
+                f"请先终止那一项，或核实后删去这一行。依据：{rule.source.cite()}。", Severity.ERROR)
+    return (f"此人此前在“{title}”名单中（{where}），按规定不能同时享受“{spec.title}”。本站的数据无法说明那一项是否已经停发："
+            f"请核实已停发后再公布。依据：{rule.source.cite()}。", Severity.WARNING)
+
+
 def _excluded(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
     """Programs that exclude each other (spec `excludes`: 特困 and 两项补贴), as import checks them: a
-    person in a 公布 of one while listed in a 公布 of the other, not terminated since, is reported at
-    the later row, naming the earlier one."""
-    wanted = {rule.program for spec in programs.values() for rule in spec.excludes}
-    listed: dict[tuple[str, str], list[tuple[tuple, RosterRow]]] = {}
-    ended: dict[tuple[str, str], list] = {}
-    for notice in notices:
-        if notice.program not in wanted:
-            continue
-        for row in notice.roster:
-            if notice.kind is NoticeKind.RESULT and row.fields.get("change") != ENDED:
-                listed.setdefault((notice.program, row.person_key), []).append(((notice.start, notice.id), row))
-            elif notice.kind is NoticeKind.RESULT:  # a 公布 row "终止": support ended then
-                ended.setdefault((notice.program, row.person_key), []).append(notice.start)
-            elif notice.kind is NoticeKind.TERMINATION:
-                ended.setdefault((notice.program, row.person_key), []).append(notice.effective_on or notice.start)
+    person in a 公示 or 公布 of one while still listed in a 公布 of the other is reported at that row."""
+    listings = Listings(notices, programs)
     problems = []
     for notice in notices:
         spec = programs.get(notice.program)
-        if spec is None or not spec.excludes or notice.kind is not NoticeKind.RESULT:
-            continue
-        at = (notice.start, notice.id)
+        if spec is None or not spec.excludes or notice.kind is NoticeKind.TERMINATION:
+            continue  # a 公示 or a 公布 of a person the other program still lists
         for row in notice.roster:
-            if not PERSON_KEY.match(row.person_key):
+            if not PERSON_KEY.match(row.person_key) or row.fields.get("change") == ENDED:
                 continue
             for rule in spec.excludes:
-                before = [(when, other) for when, other in listed.get((rule.program, row.person_key), ()) if when < at]
-                still = [other for when, other in before
-                         if not any(when[0] <= end <= notice.start for end in ended.get((rule.program, row.person_key), ()))]
-                if still:
-                    problems.append(_row_problem(row, "excluded-by-other-program", excluded_message(spec, rule, still[0].where),
-                                                 "person_key"))
+                earlier = listings.still_listed(rule.program, row.person_key, (notice.start, notice.id))
+                if earlier is not None:
+                    message, severity = exclusion_problem(spec, rule, earlier, programs)
+                    problems.append(Problem("excluded-by-other-program", message, row.where.file,
+                                            row.line_of("person_key"), "person_key", severity))
                     break
     return problems
 

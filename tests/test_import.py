@@ -444,3 +444,11 @@ def test_other_sheets_are_named_when_only_the_first_is_imported(clerk):
     cover.save(clerk["dir"] / "cover.xlsx")
     done = run_import(clerk, clerk["dir"] / "cover.xlsx", "--id", "other")
     assert done.returncode == 1 and "[header-not-found]" in done.stderr and "请加 --sheet 工作表名" in done.stderr
+
+
+def test_a_publicity_running_into_a_year_without_holiday_data_imports_with_a_warning(clerk):
+    """As build: a notice not due yet needs no holiday data today (review: import used to refuse it)."""
+    done = run_generator("import", str(write_workbook(clerk["dir"] / "r.xlsx", people(3))), *IMPORT[:6], "--start",
+                         "2026-12-28", *IMPORT[8:], "--key-file", str(clerk["key"]), cwd=clerk["project"])
+    assert done.returncode == 0, done.stderr
+    assert "警告 [calendar-year-missing] 命令参数 “--start”" in done.stderr and "2027" in done.stderr

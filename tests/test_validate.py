@@ -1,5 +1,6 @@
 """Each kind of bad data/ gives its slug, file, line and field; all at once; never a raw value."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ import yaml
 from conftest import fake_id, run_generator
 from generator.load import load
 from generator.programs import all_programs
+from generator.report import Severity
 from generator.validate import validate
 
 NOTICE = "data/notices/2026-11-25-taoyuan-gs.yaml"
@@ -169,6 +171,67 @@ def test_a_tekun_person_in_a_later_disability_subsidy_result_is_an_error_naming_
     found = [p for p in problems_of(project) if p.slug == "excluded-by-other-program"]
     assert [(p.file, p.column) for p in found] == [(DISABILITY_RESULT, "person_key")]
     assert "特困人员救助供养" in found[0].message and TEKUN_RESULT in found[0].message and "补贴对象" in found[0].message
-    # Support that ended (a 公布 row "终止") before frees the person.
-    edit_notice(project, set_row("change", "终止"), TEKUN_RESULT)
-    assert "excluded-by-other-program" not in [p.slug for p in problems_of(project)]
+    assert found[0].severity is Severity.ERROR  # 特困 records its ends: still listed is an error
+
+
+def test_both_disability_subsidies_in_separate_lists_of_one_month_are_allowed(project):
+    """生活补贴 and 护理补贴 are two payments one person may have (review): two lists in a month are fine."""
+    body = yaml.safe_load((project / DISABILITY_RESULT).read_text(encoding="utf-8"))
+    body["document_number"] = "示民发〔2026〕54号"
+    body["roster"] = [dict(body["roster"][1], subsidy_type="护理补贴")]  # 生活补贴 in the first list
+    (project / "data/notices/2026-11-21-xinghua-hl-gb.yaml").write_text(
+        yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert problems_of(project) == []
+    body["roster"][0]["subsidy_type"] = "生活补贴"  # the same payment twice in a month is not
+    (project / "data/notices/2026-11-21-xinghua-hl-gb.yaml").write_text(
+        yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert [p.slug for p in problems_of(project)] == ["already-listed-this-month"]
+
+
+def test_a_former_disability_subsidy_recipient_entering_tekun_is_a_warning_not_an_error(project):
+    """两项补贴 records no end (no 终止 kind, no change column): the tool cannot tell the subsidy stopped (review)."""
+    tekun_key = yaml.safe_load((project / TEKUN_RESULT).read_text(encoding="utf-8"))["roster"][0]["person_key"]
+    body = yaml.safe_load((project / DISABILITY_RESULT).read_text(encoding="utf-8"))
+    body.update(document_number="示民发〔2026〕3号", approved_on=dt.date(2026, 1, 18), published_on=dt.date(2026, 1, 20))
+    body["roster"][0]["person_key"] = tekun_key
+    (project / "data/notices/2026-01-20-xinghua-lx-gb.yaml").write_text(
+        yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    found = [p for p in problems_of(project) if p.slug == "excluded-by-other-program"]
+    assert sorted((p.file, p.severity.value) for p in found) == [  # the 特困 公示 and its 公布
+        ("data/notices/2026-11-02-baiyun-tk-gs.yaml", "警告"), (TEKUN_RESULT, "警告")]
+    assert "核实已停发" in found[0].message
+
+
+KEY = "a" * 64
+
+
+def _notice(nid, program, kind, start, change="新增", effective_on=None):
+    from generator.model import Notice, NoticeKind, Provenance, RosterRow
+
+    kind = NoticeKind(kind)
+    row = RosterRow(KEY, {"change": change}, Provenance(f"data/notices/{nid}.yaml", 10))
+    return Notice(nid, program, kind, "990100201204", "x", "x", start, None,
+                  start if kind is NoticeKind.RESULT else None, (row,), Provenance(f"data/notices/{nid}.yaml", 1),
+                  effective_on=effective_on)
+
+
+@pytest.mark.parametrize(("subsidy_on", "listed"), [
+    (dt.date(2026, 2, 10), True),    # 特困 since January, terminated from March 31: still listed in February
+    (dt.date(2026, 4, 10), False),   # ended: free
+    (dt.date(2026, 6, 10), True),    # re-admitted in May
+])
+def test_a_tekun_termination_frees_the_person_from_its_effective_date_at_import_and_build_alike(subsidy_on, listed):
+    from generator.model import NoticeKind
+    from generator.programs import all_programs
+    from generator.validate import Listings, _excluded
+
+    tekun = [_notice("2026-01-10-t-gb", "tekun", "result", dt.date(2026, 1, 10)),
+             _notice("2026-03-01-t-zz", "tekun", "termination", dt.date(2026, 3, 1), effective_on=dt.date(2026, 3, 31)),
+             _notice("2026-05-10-t-gb", "tekun", "result", dt.date(2026, 5, 10))]
+    if subsidy_on < dt.date(2026, 5, 10):
+        tekun = tekun[:2]
+    subsidy = _notice("d-gb", "disability_subsidies", "result", subsidy_on)
+    at_build = [p.slug for p in _excluded(tekun + [subsidy], all_programs())]
+    at_import = Listings(tekun, all_programs()).still_listed("tekun", KEY, (subsidy_on, "d-gb")) is not None
+    assert at_build == (["excluded-by-other-program"] if listed else []) and at_import == listed
+    assert subsidy.kind is NoticeKind.RESULT
