@@ -40,21 +40,28 @@ class _Parser(argparse.ArgumentParser):
                                  (r"^the following arguments are required: ", "缺少参数："),
                                  (r"^unrecognized arguments: ", "不认识的参数："),
                                  (r"invalid choice: '([^']*)' \(choose from (.*)\)", r"不能是“\1”，只能是 \2"),
-                                 (r"expected one argument", "后面要写一个值")):
+                                 (r"expected one argument", "后面要写一个值"),
+                                 (r"invalid int value: '([^']*)'", r"应为整数，而不是“\1”"),
+                                 (r"not allowed with argument ", "不能与这个参数同时使用："),
+                                 (r"ambiguous option: ([^ ]+) could match (.*)", r"参数 \1 不完整，可能是：\2")):
             message = re.sub(english, chinese, message)
         # What was typed is repeated: masked where it looks like an ID or a phone number (typed into a date).
         print(redact(f"命令参数有误：{message.rstrip('。')}。用 {self.prog} --help 查看用法。"), file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 
-_CLERK_DATE = re.compile(r"\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?\s*")
+_CLERK_DATE = re.compile(r"(\d{4})([-./])(\d{1,2})\2(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日?")
 
 
 def _date(value: str) -> dt.date:
-    """2026-12-01, and the ways a clerk also writes it: 2026.12.1, 2026/12/01, 2026年12月1日."""
-    m = _CLERK_DATE.fullmatch(value)
+    """2026-12-01, and the ways a clerk also writes it: 2026.12.1, 2026/12/01, 2026年12月1日 (one kind of
+    separator; nothing else, not even what date.fromisoformat also takes, such as 20261201)."""
+    m = _CLERK_DATE.fullmatch(value.strip(" "))
     try:
-        return dt.date(*map(int, m.groups())) if m else dt.date.fromisoformat(value)
+        if m is None:
+            raise ValueError(value)
+        year, month, day = (m.group(1), m.group(3), m.group(4)) if m.group(1) else m.group(5, 6, 7)
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，例如 2026-11-30，而不是“{value}”") from None
 
@@ -197,7 +204,7 @@ def _import(args: argparse.Namespace) -> int:
         start=args.start, document_number=args.document_number, data=args.data, issuer=args.issuer,
         notice_id=args.notice_id, sheet=args.sheet, publicity_id=args.publicity_id, approved_on=args.approved_on,
         effective_on=args.effective_on, post_hoc_reason=args.post_hoc_reason, key_file=args.key_file,
-        replace=args.replace)
+        replace=args.replace, today=dt.date.today())  # the clock, read here at the edge
     started = time.monotonic()
     try:
         result = run_import(request, progress=_progress)

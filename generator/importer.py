@@ -60,6 +60,9 @@ class ImportRequest:
     post_hoc_reason: str | None = None
     key_file: Path | None = None
     replace: bool = False
+    # The day of the import (the CLI reads the clock): the build's rules are applied as a build that day
+    # would; None: as the day before the notice (not due yet).
+    today: dt.date | None = None
 
 
 @dataclass
@@ -282,9 +285,10 @@ def _what_build_would_say(req: ImportRequest, spec: ProgramSpec, dataset: Datase
         return []
     others = [n for n in dataset.notices if n.id != notice_id]
     found = [p for p in check_notice(notice, dataset, programs, {n.id: n for n in others + [notice]}) if p.slug in _BUILD_ONLY]
-    # As of the day before the notice: it is not due yet, so a year without holiday data is a warning, as
-    # build gives it; a 公布's own checks do not depend on the day.
-    _, decided = decide(others + [notice], programs, req.start - dt.timedelta(days=1), WorkCalendar(dataset.holidays))
+    # As a build would decide it on the day of the import: a notice not due yet needs no holiday data for
+    # its year then (a warning), one due today does (an error). A 公布's own checks do not depend on the day.
+    as_of = max(req.today, req.start - dt.timedelta(days=1)) if req.today else req.start - dt.timedelta(days=1)
+    _, decided = decide(others + [notice], programs, as_of, WorkCalendar(dataset.holidays))
     found += [p for p in decided if p.file == notice.where.file]
     excel_row = {row.where.line: checked.number for row, (checked, _) in zip(notice.roster, complete)}
     where = f"{table.file}（工作表“{table.sheet}”）" if table.sheet else table.file

@@ -23,11 +23,11 @@ from stdnum.exceptions import ValidationError
 
 from . import sources
 from .detect import find_personal_data, mask_excerpt
-from .model import Dataset, NoticeKind, Policy, Provenance
-from .programs import FieldSpec, ProgramSpec
+from .model import Dataset, Notice, NoticeKind, Policy, Provenance, RosterRow
+from .programs import FieldSpec, ProgramSpec, all_programs
 from .report import Problem, Severity
 from .roster_read import RawTable
-from .validate import (ENDED, MONEY_LIMIT, Listings, exclusion_problem, granted_twice_message, listed_twice_message,
+from .validate import (ENDED, MONEY_LIMIT, exclusion_conflicts, exclusion_problem, granted_twice_message, listed_twice_message,
                        row_amount_problem)
 
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -342,19 +342,29 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
         return []
     report = _Report(table)
     results = [n for n in dataset.notices if n.kind is NoticeKind.RESULT and n.id != replacing]
-    if kind is not NoticeKind.TERMINATION and spec.excludes:
-        from .programs import all_programs
-
+    if kind is not NoticeKind.TERMINATION and any(spec.excludes or spec.code in {r.program for r in other.excludes}
+                                                  for other in all_programs().values()):
+        # Both ways, as build: this notice's persons still listed in an excluded program before it, and
+        # notices already in data/ (dated after it) that would then list a person this notice lists.
         programs = all_programs()
-        listings = Listings([n for n in dataset.notices if n.id != replacing], programs)
-        for rule in spec.excludes:
-            for row, key in keyed:
-                if row.fields.get("change") == ENDED:
-                    continue
-                earlier = listings.still_listed(rule.program, key, (start, notice_id or ""))
-                if earlier is not None:
-                    message, severity = exclusion_problem(spec, rule, earlier, programs)
-                    report.add(row.number, "id_number", "excluded-by-other-program", message, severity)
+        where = f"{table.file}（工作表“{table.sheet}”）" if table.sheet else table.file
+        new = Notice(notice_id or "", spec.code, kind, "", "", "", start, None,
+                     start if kind is NoticeKind.RESULT else None,
+                     tuple(RosterRow(key, row.fields, Provenance(where, row.number)) for row, key in keyed),
+                     Provenance(where, 0))
+        number = {id(r): checked.number for r, (checked, _) in zip(new.roster, keyed)}
+        others = [n for n in dataset.notices if n.id != replacing and n.id != new.id]
+        for notice, row, rule, earlier in exclusion_conflicts(others + [new], programs):
+            if id(row) in number:
+                message, severity = exclusion_problem(spec, rule, earlier, programs)
+                report.add(number[id(row)], "id_number", "excluded-by-other-program", message, severity)
+            elif id(earlier) in number:
+                message, severity = exclusion_problem(programs[notice.program], rule, earlier, programs)
+                later = programs[notice.program]
+                report.add(number[id(earlier)], "id_number", "excluded-by-other-program",
+                           f"此人在 {row.where.file} 第{row.where.line}行的“{later.title}”名单中，按规定不能同时享受"
+                           f"“{spec.title}”和“{later.title}”。请核实后删去一边的这一行。依据：{rule.source.cite()}。",
+                           severity)
     if kind is NoticeKind.RESULT and spec.once:
         # The earliest grant, as the build names it (validate._granted_twice). Replaces the one-listing-a-
         # month rule below: one person may have one item this month and the other next month.
@@ -378,9 +388,9 @@ def check_against_data(keyed: list[tuple[CheckedRow, str]], spec: ProgramSpec, k
     elif kind is NoticeKind.RESULT and spec.monthly_once:
         month = (start.year, start.month)
         listed = {(r.person_key, *spec.month_slot(r.fields)): r.where for n in results if n.program == spec.code
-                  and (n.start.year, n.start.month) == month for r in n.roster}
+                  and (n.start.year, n.start.month) == month for r in n.roster if r.fields.get("change") != ENDED}
         for row, key in keyed:
-            earlier = listed.get((key, *spec.month_slot(row.fields)))
+            earlier = listed.get((key, *spec.month_slot(row.fields))) if row.fields.get("change") != ENDED else None
             if earlier:
                 report.add(row.number, "id_number", "already-listed-this-month", listed_twice_message(spec, earlier))
     return report.problems

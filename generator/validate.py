@@ -333,8 +333,8 @@ def _listed_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> li
         if spec is None or not spec.monthly_once or notice.kind is not NoticeKind.RESULT:
             continue
         for row in notice.roster:
-            if not PERSON_KEY.match(row.person_key):
-                continue  # reported as bad-person-key
+            if not PERSON_KEY.match(row.person_key) or row.fields.get("change") == ENDED:
+                continue  # bad-person-key; or support ending (终止), which is no payment
             slot = (spec.code, row.person_key, notice.start.year, notice.start.month, *spec.month_slot(row.fields))
             earlier = first.setdefault(slot, row)
             if earlier is not row and earlier.where.file != row.where.file:  # in one file: duplicate-person
@@ -392,25 +392,31 @@ def exclusion_problem(spec: ProgramSpec, rule, earlier: RosterRow, programs: dic
             f"请核实已停发后再公布。依据：{rule.source.cite()}。", Severity.WARNING)
 
 
-def _excluded(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
-    """Programs that exclude each other (spec `excludes`: 特困 and 两项补贴), as import checks them: a
-    person in a 公示 or 公布 of one while still listed in a 公布 of the other is reported at that row."""
+def exclusion_conflicts(notices: list[Notice], programs: dict[str, ProgramSpec]):
+    """(notice, row, rule, earlier row): a person in a 公示 or 公布 of a program while still listed in a
+    公布 of a program it excludes (spec `excludes`: 特困 and 两项补贴). Import and build both use it."""
     listings = Listings(notices, programs)
-    problems = []
     for notice in notices:
         spec = programs.get(notice.program)
         if spec is None or not spec.excludes or notice.kind is NoticeKind.TERMINATION:
-            continue  # a 公示 or a 公布 of a person the other program still lists
+            continue
         for row in notice.roster:
             if not PERSON_KEY.match(row.person_key) or row.fields.get("change") == ENDED:
                 continue
             for rule in spec.excludes:
                 earlier = listings.still_listed(rule.program, row.person_key, (notice.start, notice.id))
                 if earlier is not None:
-                    message, severity = exclusion_problem(spec, rule, earlier, programs)
-                    problems.append(Problem("excluded-by-other-program", message, row.where.file,
-                                            row.line_of("person_key"), "person_key", severity))
+                    yield notice, row, rule, earlier
                     break
+
+
+def _excluded(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
+    """Each exclusion conflict, at the later row, naming the earlier one."""
+    problems = []
+    for notice, row, rule, earlier in exclusion_conflicts(notices, programs):
+        message, severity = exclusion_problem(programs[notice.program], rule, earlier, programs)
+        problems.append(Problem("excluded-by-other-program", message, row.where.file, row.line_of("person_key"),
+                                "person_key", severity))
     return problems
 
 

@@ -180,13 +180,28 @@ def test_bad_today_is_a_chinese_usage_error(project):
     assert done.returncode == 2 and "13800001111" not in done.stderr
 
 
-@pytest.mark.parametrize("typed", ["2026.11.30", "2026/11/30", "2026年11月30日"])
+@pytest.mark.parametrize("typed", ["2026.11.30", "2026/11/30", "2026年11月30日", "2026-11-30"])
 def test_dates_as_clerks_write_them_are_read(typed):
     import datetime as dt
 
     from generator.cli import _date
 
     assert _date(typed) == dt.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("typed", ["2026-11.30", "20261130", "2026-W49-1", "2026/2/30", "30/11/2026"])
+def test_mixed_or_other_date_forms_are_refused(typed):
+    import argparse
+
+    from generator.cli import _date
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        _date(typed)
+
+
+def test_a_number_option_given_text_is_a_chinese_error(tmp_path):
+    done = run_generator("demo", "--villages", "abc", "--out", str(tmp_path / "d"), cwd=tmp_path)
+    assert done.returncode == 2 and "应为整数" in done.stderr and "invalid" not in done.stderr
 
 
 def test_the_atom_feed_lists_notices_without_rosters(demo_site):

@@ -449,6 +449,66 @@ def test_other_sheets_are_named_when_only_the_first_is_imported(clerk):
 def test_a_publicity_running_into_a_year_without_holiday_data_imports_with_a_warning(clerk):
     """As build: a notice not due yet needs no holiday data today (review: import used to refuse it)."""
     done = run_generator("import", str(write_workbook(clerk["dir"] / "r.xlsx", people(3))), *IMPORT[:6], "--start",
-                         "2026-12-28", *IMPORT[8:], "--key-file", str(clerk["key"]), cwd=clerk["project"])
+                         "2027-06-01", *IMPORT[8:], "--key-file", str(clerk["key"]), cwd=clerk["project"])
     assert done.returncode == 0, done.stderr
     assert "警告 [calendar-year-missing] 命令参数 “--start”" in done.stderr and "2027" in done.stderr
+
+
+def test_a_publicity_due_today_in_a_year_without_holiday_data_is_refused_as_build_would(clerk):
+    """Second review: on or after its start, build stops on the missing year, so import refuses it too."""
+    import datetime as dt
+
+    from generator.importer import ImportRequest, run_import as import_roster
+    from generator.model import NoticeKind
+    from generator.report import BuildFailed
+
+    request = ImportRequest(roster=write_workbook(clerk["dir"] / "r.xlsx", people(3)), program="dibao_rural",
+                            division="990100101203", kind=NoticeKind.PUBLICITY, start=dt.date(2027, 6, 1),
+                            document_number="东政民公〔2027〕1号", data=clerk["project"] / "data", key_file=clerk["key"],
+                            today=dt.date(2027, 6, 1))
+    with pytest.raises(BuildFailed) as failed:
+        import_roster(request)
+    assert [(p.slug, p.column) for p in failed.value.problems if p.severity.value == "错误"] == [
+        ("calendar-year-missing", "--start")]
+
+
+def test_a_backdated_tekun_result_is_refused_when_a_later_subsidy_list_already_holds_the_person(clerk):
+    """Second review: import looked only backwards; build also checks the later notices against it."""
+    persons = people(2)
+    common = ("--division", "990100101203", "--key-file", str(clerk["key"]))
+    tekun = clerk["dir"] / "tekun.csv"
+    tekun.write_text("姓名,身份证号,组,供养方式\n" + "".join(f"{p.name},{p.id_number},1组,分散供养\n" for p in persons),
+                     encoding="utf-8")
+    subsidies = clerk["dir"] / "两项补贴.csv"
+    subsidies.write_text("姓名,身份证号,组,补贴类别,残疾等级,月补贴金额\n"
+                         f"{persons[1].name},{persons[1].id_number},1组,护理补贴,一级,65\n", encoding="utf-8")
+    assert run_generator("import", str(tekun), "--program", "tekun", "--kind", "publicity", "--start", "2026-11-01",
+                         "--document-number", "a", "--id", "tk-gs", *common, cwd=clerk["project"]).returncode == 0
+    done = run_generator("import", str(subsidies), "--program", "disability_subsidies", "--kind", "publicity",
+                         "--start", "2026-11-20", "--document-number", "c", "--id", "lx-gs", *common, cwd=clerk["project"])
+    assert done.returncode == 0, done.stderr  # a 特困 公示 is no listing yet
+    before = notices(clerk["project"])
+    done = run_generator("import", str(tekun), "--program", "tekun", "--kind", "result", "--start", "2026-11-12",
+                         "--approved-on", "2026-11-10", "--publicity", "tk-gs", "--document-number", "b", "--id", "tk-gb",
+                         *common, cwd=clerk["project"])
+    assert done.returncode == 1
+    found = [line for line in done.stderr.splitlines() if "[excluded-by-other-program]" in line]
+    assert len(found) == 1 and "tekun.csv 第3行" in found[0] and "data/notices/lx-gs.yaml" in found[0], done.stderr
+    assert_no_raw(done.stderr, persons)
+    assert notices(clerk["project"]) == before
+
+
+def test_a_tekun_row_ending_support_is_not_a_second_listing_in_the_month(project):
+    from generator.load import load
+    from generator.programs import all_programs
+    from generator.validate import validate
+
+    source = project / "data/notices/2026-11-13-baiyun-tk-gb.yaml"
+    body = yaml.safe_load(source.read_text(encoding="utf-8"))
+    body.update(document_number="示民发〔2026〕95号", published_on=body["published_on"].replace(day=27),
+                approved_on=body["approved_on"].replace(day=26))
+    body["roster"] = [dict(body["roster"][0], change="终止")]  # admitted on the 13th, support ended on the 27th
+    (project / "data/notices/2026-11-27-baiyun-tk-gb.yaml").write_text(
+        yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    dataset, problems = load(project / "data")
+    assert "already-listed-this-month" not in [p.slug for p in problems + validate(dataset, all_programs())]

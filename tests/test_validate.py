@@ -221,7 +221,6 @@ def _notice(nid, program, kind, start, change="新增", effective_on=None):
     (dt.date(2026, 6, 10), True),    # re-admitted in May
 ])
 def test_a_tekun_termination_frees_the_person_from_its_effective_date_at_import_and_build_alike(subsidy_on, listed):
-    from generator.model import NoticeKind
     from generator.programs import all_programs
     from generator.validate import Listings, _excluded
 
@@ -234,4 +233,3 @@ def test_a_tekun_termination_frees_the_person_from_its_effective_date_at_import_
     at_build = [p.slug for p in _excluded(tekun + [subsidy], all_programs())]
     at_import = Listings(tekun, all_programs()).still_listed("tekun", KEY, (subsidy_on, "d-gb")) is not None
     assert at_build == (["excluded-by-other-program"] if listed else []) and at_import == listed
-    assert subsidy.kind is NoticeKind.RESULT
