@@ -19,7 +19,6 @@ import html
 import json
 import os
 import re
-import stat
 import urllib.parse
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -29,7 +28,7 @@ from pathlib import Path
 import ahocorasick
 
 from .audit_scan import Prefilter
-from .detect import KIND_LABELS, find_personal_data, mask_excerpt, redact
+from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
 from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
@@ -385,32 +384,78 @@ def _name_to_check(name: str, rel: str, automaton) -> str:
     return name + ("\n" + urllib.parse.unquote(rel) if automaton is not None else "")
 
 
-def _paths(root: Path) -> list[Path]:
-    """`sorted(root.rglob("*"))`, walked with os.scandir (rglob costs a stat per entry)."""
-    found: list[str] = []
-    for folder, folders, files in os.walk(root):
-        found += [os.path.join(folder, name) for name in folders + files]
-    found.sort(key=lambda p: p.split(os.sep))  # Path's own order (by parts), without 600,000 Path comparisons
-    return [Path(p) for p in found]
+# One entry under the audited folder: its path relative to the folder (with "/"), "dir", "file" or ""
+# (anything else, or gone), and its size.
+Entry = tuple[str, str, int]
+
+
+def _entries(root: Path) -> list[Entry]:
+    """Everything under `root`, in Path's order (by parts), walked with os.scandir: a stat per file,
+    none per folder. Links are followed to what they point at, but folders behind links are not
+    entered (as os.walk does)."""
+    found: list[Entry] = []
+    folders = [""]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(os.path.join(root, folder)) as listing:
+                for entry in listing:
+                    rel = f"{folder}/{entry.name}" if folder else entry.name
+                    try:
+                        if entry.is_dir():
+                            found.append((rel, "dir", 0))
+                            if not entry.is_symlink():
+                                folders.append(rel)
+                        elif entry.is_file():
+                            found.append((rel, "file", entry.stat().st_size))
+                        else:
+                            found.append((rel, "", 0))
+                    except OSError:
+                        found.append((rel, "", 0))
+        except OSError:
+            continue
+    found.sort(key=lambda e: e[0].split("/"))
+    return found
+
+
+def _chunks(entries: list[Entry]) -> list[list[Entry]]:
+    """Entries in file order, cut every CHUNK entries or CHUNK_BYTES bytes."""
+    chunks, chunk, size = [], [], 0
+    for entry in entries:
+        chunk.append(entry)
+        size += entry[2]
+        if len(chunk) >= CHUNK or size >= CHUNK_BYTES:
+            chunks.append(chunk)
+            chunk, size = [], 0
+    return chunks + [chunk] if chunk else chunks
+
+
+def _in_pool(work, chunks: list[list[Entry]], job: tuple) -> list:
+    """`[work(c) for c in chunks]`, on every core: the biggest chunks first, so that a big file (a
+    search index) is not the last thing one core does while the other waits."""
+    order = sorted(range(len(chunks)), key=lambda i: -sum(e[2] for e in chunks[i]))
+    results: list = [None] * len(chunks)
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_init, initargs=job) as pool:
+        for i, result in zip(order, pool.map(work, [chunks[i] for i in order])):
+            results[i] = result
+    return results
 
 
 def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozenset[str] = frozenset(),
           raw: RawValues | None = None, data_mode: bool = False) -> list[Finding]:
     """Every finding under `root`, in a stable order. `allowed`: published numbers (the hotlines).
     `data_mode`: auditing data/ itself, where YAML files and person keys belong."""
-    paths = _paths(root)
-    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    chunks = _chunks(_entries(root))
     job = (str(root), allowed, person_keys, raw, data_mode)
     _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, raw))
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job)
         return [f for chunk in chunks for f in _audit_chunk(chunk)]
     # County-size sites: the files are independent, so both cores share them; results keep file order.
-    with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_init, initargs=job) as pool:
-        return [f for found in pool.map(_audit_chunk, chunks) for f in found]
+    return [f for found in _in_pool(_audit_chunk, chunks, job) for f in found]
 
 
-CHUNK = 200
+CHUNK, CHUNK_BYTES = 200, 4 << 20
 _job: dict = {}
 # Built in the parent before the workers fork, so that each worker need not compile it again.
 _inherited: dict = {}
@@ -425,19 +470,10 @@ def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: 
                 automaton=_LazyAutomaton(raw) if raw else None, memo=memo or {}, prefilter=prefilter)
 
 
-def _kind(path: Path) -> str:
-    """"dir", "file" or "" (anything else, or gone): `is_dir()` and `is_file()` with one stat."""
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):
-        return ""
-    return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else ""
-
-
-def _audit_chunk(paths: list[Path]) -> list[Finding]:
+def _audit_chunk(chunk: list[Entry]) -> list[Finding]:
     root, allowed, keys, prefilter = _job["root"], _job["allowed"], _job["person_keys"], _job["prefilter"]
     automaton = _job["automaton"]
-    entries = [(path, path.relative_to(root).as_posix(), _kind(path)) for path in paths]
+    entries = [(root / rel, rel, kind) for rel, kind, _ in chunk]
     # Every name of the chunk at once (one scan instead of 400); where one may hold something, each alone.
     names_clean = prefilter is not None and prefilter.clean_name("\n".join(
         path.name if kind == "dir" else _name_to_check(path.name, rel, automaton) for path, rel, kind in entries))
@@ -460,10 +496,6 @@ def _audit_chunk(paths: list[Path]) -> list[Finding]:
 # -- a memo for repeated builds: a file audited before, byte for byte, has the same findings ---------
 # The key holds the program's code digest too (notice_pages.code_digest): a changed detector audits anew.
 AUDIT_VERSION = 1
-# Hex characters to "x", everything else to " ": a 64-hex run is then a plain substring search, which
-# is 20 times faster than a regex trying a run at every letter a-f of a page.
-_HEX_MAP = bytes(ord("x") if chr(b) in "0123456789abcdefABCDEF" else ord(" ") for b in range(256))
-_HEX_RUN = b"x" * 64
 
 
 def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str], memo: dict[str, list]
@@ -473,33 +505,32 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     The key is the file's path and bytes with the allowed numbers; a file holding any 64-hex run (a
     possible person key, whose set changes with the data) is always audited afresh. Only for the build:
     raw rosters and data/ mode never use it."""
-    paths = _paths(root)
-    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    chunks = _chunks(_entries(root))
     job = (str(root), allowed, person_keys, None, False)
     _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, None))
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job, memo)
         results = [_audit_chunk_memo(chunk) for chunk in chunks]
     else:
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_init, initargs=(*job, memo)) as pool:
-            results = list(pool.map(_audit_chunk_memo, chunks))
+        results = _in_pool(_audit_chunk_memo, chunks, (*job, memo))
     findings = [f for found, _ in results for f in found]
     entries = {k: v for _, used in results for k, v in used.items()}
     return findings, entries
 
 
-def _audit_chunk_memo(paths: list[Path]) -> tuple[list[Finding], dict[str, list]]:
+def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list]]:
     root, allowed, keys, memo = _job["root"], _job["allowed"], _job["person_keys"], _job["memo"]
     prefilter = _job["prefilter"]
     findings, used = [], {}
     prefix = f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
-    for path in paths:
-        if not path.is_file():
-            findings += _audit_chunk([path])
+    for entry in chunk:
+        rel, kind, _ = entry
+        path = root / rel
+        if kind != "file":
+            findings += _audit_chunk([entry])
             continue
-        rel = path.relative_to(root).as_posix()
         data = path.read_bytes()
-        if _HEX_RUN in data.translate(_HEX_MAP):
+        if HEX_RUN in data.translate(HEX_MAP):
             findings += audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
             continue
         key = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00" + data).hexdigest()

@@ -163,9 +163,12 @@ class Prefilter:
         if words is not None:
             for word in words:
                 relevant |= set(word)
-            squeezed = {self.squeeze(w.encode("utf-8")) for w in words}
-            if b"" in squeezed or any(JOIN in w for w in squeezed):
+            joined = JOIN.join(w.encode("utf-8") for w in words)
+            if words and joined.count(JOIN) != len(words) - 1:
                 raise ValueError("a raw value the prefilter cannot search")  # caller falls back to the full check
+            squeezed = set(self.squeeze(joined).split(JOIN)) if words else set()  # all at once: 80,000 values
+            if b"" in squeezed:
+                raise ValueError("a raw value the prefilter cannot search")
             self.values = ahocorasick_rs.BytesAhoCorasick(sorted(squeezed)) if squeezed else None
         expressions = [
             (TRIGGER, rb"&#"), (TRIGGER, rb"%[0-9A-Fa-f]{2}"), (TRIGGER, FULL_WIDTH_ALNUM),

@@ -36,6 +36,7 @@ from .model import (
     Town,
     Village,
 )
+from .detect import hex64_runs
 from .report import Problem
 
 # A notice id becomes a URL: plain characters only, and short enough never to be a 64-hex person key.
@@ -586,9 +587,6 @@ def load(data_dir: Path) -> tuple[Dataset, list[Problem]]:
     return Dataset(site, divisions, policy, notices, holidays, frozenset(not_names), frozenset(unreadable)), problems
 
 
-_HEX64 = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
-
-
 def load_for_audit(data_dir: Path) -> tuple[Site | None, frozenset[str]]:
     """What an audit of a built site needs from data/, without parsing every notice (a county's
     15,000 files take 5 s to parse): the site settings (its hotlines) and every 64-hex run in the
@@ -601,7 +599,7 @@ def load_for_audit(data_dir: Path) -> tuple[Site | None, frozenset[str]]:
             if name.endswith(NOTICE_SUFFIXES):
                 try:
                     with open(os.path.join(folder, name), "rb") as fh:
-                        keys.update(m.decode("ascii") for m in _HEX64.findall(fh.read()))
+                        keys.update(m.decode("ascii") for m in hex64_runs(fh.read()))
                 except OSError:
                     continue  # unreadable: `build` reports it; the audit checks the keys it can read
     return site, frozenset(keys)

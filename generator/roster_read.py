@@ -61,7 +61,9 @@ class RawTable:
 def clean_text(value: str) -> str:
     """Full-width digits and letters to half-width, invisible spaces out, Excel's text apostrophe off."""
     text = unicodedata.normalize("NFKC", value.translate(_INVISIBLE))
-    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in "\t\n").strip()
+    if not text.isprintable():  # a printable text holds no control or format character (Cc, Cf)
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in "\t\n")
+    text = text.strip()
     return text[1:].strip() if text.startswith("'") else text
 
 
