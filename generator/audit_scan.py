@@ -42,6 +42,24 @@ P and S are scanned as one buffer, joined by a NUL byte that no pattern or value
 detectors read as neither digit, separator nor hex. Files that are not plain bytes (PDF, gzip,
 UTF-16, NUL-padded) always get the full check. No raw value is written anywhere: the scanners live
 in memory only. File and folder names get the same treatment (without the forms they never get).
+
+5. Pages repeat themselves: the theme's head, header, navigation and footer are the same bytes on
+   every page at one folder depth, three quarters of a county site. So markup is cut just before
+   each "<div" into segments and compared, segment by segment, with the last clean file cut into as
+   many: only the segments that differ, and the seams around them, are scanned. That gives the
+   verdict a scan of the whole file gives:
+   - A cut stands before a "<", which no raw value holds (else nothing is cut), nor any number,
+     key, entity, escape or "%XX", and which the detectors read like the end of the text. So in P
+     no finding spans a cut, and one inside an unchanged segment would be in the clean file too.
+   - A cut is kept only where the segment before it holds no "<" after its last ">" (else the file
+     is scanned whole): no tag runs over it, so the file's S is its segments' S one after another.
+   - In S a finding can span cuts. A *stopper* is a character that is not squeezed, not relevant,
+     and not "&", "#", "%", a letter or a digit: no number, key, value, entity or escape runs through
+     it. A finding lies between the last stopper before it and the first one after it. Where every
+     segment that stretch touches is unchanged, the clean file holds the same stretch; else it
+     touches a changed segment, and for each of those the whole S is scanned with its neighbours'
+     back to the last stopper before it and on to the first one after it (a neighbour without a
+     stopper is taken whole, and the next one looked at).
 """
 
 from __future__ import annotations
@@ -117,6 +135,12 @@ _FULL_CHECK_SUFFIXES = frozenset({".pdf", ".gz"})
 # candidate that could overlap it lie inside.
 WINDOW = 256
 MAX_NUMBERS = 64
+# Where markup is cut into segments (point 5 above), and the characters that may be stoppers there
+# (less those the values searched hold).
+SEGMENT_CUT = b"<div"
+MAX_SHAPES = 512  # clean files kept to compare with, one per segment count (a page is 30 KB or so)
+STOPPER_CANDIDATES = frozenset("\"'=/<>;:,.!?*[]{}|_~^@$`\uff0c\u3002\u3001\uff1a\uff1b\uff01\uff1f\u201c\u201d"
+                               "\u300a\u300b\u3010\u3011")
 
 # Pattern kinds: a TRIGGER sends the file to the full check; the others are looked at.
 TRIGGER, NUMBER, KEY, NEXT_TO_DIGIT, MB_SEPARATOR = range(5)
@@ -136,6 +160,13 @@ def entity_triggers(relevant: frozenset[str], boundary: frozenset[str]) -> list[
 
 
 _CHARS: dict[bytes, bytes] = {}
+
+
+def _closed(segment: bytes, first: bool) -> bool:
+    """No tag runs over the end of this segment: it holds no "<" after its last ">" (a segment
+    other than the first begins with the "<" of SEGMENT_CUT, which its bytes leave out)."""
+    last_open = segment.rfind(b"<")
+    return segment.rfind(b">") > last_open or (first and last_open < 0)
 
 
 def _char(hex_digits: bytes) -> bytes:
@@ -187,6 +218,12 @@ class Prefilter:
                         elements=len(expressions), flags=[0 if k == NUMBER else single for k in self.kinds])
         self._scratch = None
         self._lines: dict[bytes, bytes] = {}
+        stoppers = b"|".join(re.escape(c.encode("utf-8")) for c in sorted(STOPPER_CANDIDATES - relevant))
+        self._segmented = "<" not in relevant and bool(stoppers)
+        self._first_stopper = re.compile(stoppers)
+        self._last_stopper = re.compile(b"(?s:.*)(" + stoppers + b")")
+        # Segment count -> the segments of the last clean file cut into as many, and their `_record`s.
+        self._refs: dict[int, tuple[list[bytes], list[tuple[bytes, int, int]]]] = {}
 
     @staticmethod
     def available() -> bool:
@@ -215,7 +252,12 @@ class Prefilter:
         return self._clean(text.encode("utf-8", "surrogatepass"), False)
 
     def _clean(self, plain: bytes, markup: bool) -> bool:
-        data = plain + JOIN + _TAG.sub(b"", plain) if markup else plain
+        if markup and self._segmented and JOIN not in plain:
+            return self._clean_segments(plain)
+        return self._check(plain + JOIN + _TAG.sub(b"", plain) if markup else plain)
+
+    def _check(self, data: bytes) -> bool:
+        """Nothing in `data` (P, or P + JOIN + S) that the full check could find."""
         scanned = self._scan(data)
         if scanned is None:
             return False
@@ -226,6 +268,72 @@ class Prefilter:
                                      for m in _PERSON_KEY.finditer(data)):
             return False
         return self.values is None or not self.values.find_matches_as_indexes(self.squeeze(data, seen.separators))
+
+    # -- markup, segment by segment (point 5 of the module's text) -----------------------------------
+    def _clean_segments(self, plain: bytes) -> bool:
+        """`_clean(plain, True)`: the segments that differ from the last clean file's, and their seams."""
+        parts = plain.split(SEGMENT_CUT)
+        ref = self._refs.get(len(parts))
+        if ref is None:
+            return self._clean_new_shape(plain, parts)
+        ref_parts, ref_records = ref
+        changed = [i for i, same in enumerate(map(bytes.__eq__, parts, ref_parts)) if not same]
+        if not changed:
+            return True  # the same bytes as a clean file
+        last = len(parts) - 1
+        if any(i < last and not _closed(parts[i], i == 0) for i in changed):
+            return self._check(plain + JOIN + _TAG.sub(b"", plain))  # a tag runs over a cut
+        new = JOIN.join([parts[i] if i == 0 else SEGMENT_CUT + parts[i] for i in changed])
+        stripped = _TAG.sub(b"", new)
+        records = list(ref_records)
+        for i, s in zip(changed, stripped.split(JOIN)):
+            records[i] = self._record(s)
+        seams = [self._around(records, i) for i in changed]
+        if not self._check(new + JOIN + JOIN.join(seams)):  # each seam holds its segment's whole S
+            return False
+        self._refs[len(parts)] = (parts, records)  # the next file is more like this one
+        return True
+
+    def _clean_new_shape(self, plain: bytes, parts: list[bytes]) -> bool:
+        """The first file with this many segments: checked whole, then kept to compare the next with
+        (if no tag runs over a cut)."""
+        stripped = _TAG.sub(b"", plain)
+        if not self._check(plain + JOIN + stripped):
+            return False
+        if len(self._refs) < MAX_SHAPES and all(_closed(p, i == 0) for i, p in enumerate(parts[:-1])):
+            joined = JOIN.join([parts[0]] + [SEGMENT_CUT + p for p in parts[1:]])
+            self._refs[len(parts)] = (parts, [self._record(s) for s in _TAG.sub(b"", joined).split(JOIN)])
+        return True
+
+    def _record(self, stripped: bytes) -> tuple[bytes, int, int]:
+        """A segment's S, where its first stopper ends and where its last one starts (-1, -1: none),
+        for the seams."""
+        head = self._first_stopper.search(stripped)
+        if head is None:
+            return stripped, -1, -1
+        return stripped, head.end(), self._last_stopper.match(stripped).start(1)
+
+    @staticmethod
+    def _around(records: list[tuple[bytes, int, int]], i: int) -> bytes:
+        """Segment i's S with what a finding that runs into it could hold of its neighbours: back to
+        the last stopper before it and on to the first one after it."""
+        left, j = [], i - 1
+        while j >= 0:
+            s, _, last = records[j]
+            if last >= 0:
+                left.append(s[last:])
+                break
+            left.append(s)
+            j -= 1
+        right, j = [], i + 1
+        while j < len(records):
+            s, first, _ = records[j]
+            if first >= 0:
+                right.append(s[:first])
+                break
+            right.append(s)
+            j += 1
+        return b"".join(reversed(left)) + records[i][0] + b"".join(right)
 
     def json_decoded(self, data: bytes) -> bytes:
         """`data` with every \\uXXXX decoded, line by line: the pages' lines with escapes (the theme's

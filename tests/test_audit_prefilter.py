@@ -200,3 +200,73 @@ def test_the_roster_check_is_never_skipped_where_it_finds_something(tmp_path, ce
             f"</thead><tbody>{rows}</tbody></table>")
     if _rosters_clean(page.encode("utf-8")):
         assert _roster_name_findings(page, "a.html") == []
+
+
+# -- markup checked segment by segment against the last clean file of the same shape -------------
+# Pages that differ from the one before in a few segments: what a finding needs may lie in a segment
+# that changed, in one that did not, or run over the seams between them (through segments whose text
+# is only spaces or tags).
+SEGMENT_PIECES = st.sampled_from([
+    *RAW_ID[:9], *RAW_ID[9:], "x", *MOBILE, "测", "试", "甲", "乙", "高", "兴", "示范县", "虚构路", "88", "号",
+    " ", "\n", "-", "\u3000", "<b>", "</b>", "</div>", ' class="a">', ">", "<", "<td>", "<!--", "-->",
+    "，", "。", '"', "=", "/", ";", ":", "、", "王*", "&nbsp;", "&#49;", "%31", "ab", KEY[:32], KEY[32:],
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(SEGMENT_PIECES, max_size=8).map("".join), min_size=5, max_size=5),
+       st.lists(st.dictionaries(st.integers(0, 4), st.lists(SEGMENT_PIECES, max_size=8).map("".join), max_size=3),
+                min_size=1, max_size=4))
+def test_pages_that_share_segments_are_judged_like_whole_pages(tmp_path, base, changes):
+    keys = frozenset({KEY})
+    prefilter = make_prefilter(frozenset({HOTLINE}), keys, RAW)
+    segments = list(base)
+    for change in [{}] + changes:
+        for i, segment in change.items():
+            segments[i] = segment
+        path = write(tmp_path, "p.html", "<div".join(segments))
+        if full_check(path, RAW, keys):
+            assert not prefilter.clean(path.read_bytes(), ".html", True)
+
+
+SHELL = [
+    "<html><head><title>公示</title></head><body>",
+    ' class="nav"><a href="/">首页</a>，</div>\n',
+    ' class="w">测试</div>',  # the first half of a raw name
+    ' class="x">，</div>\n',
+    ' class="y">甲乙</div>',  # its second half
+    ' class="s"> </div>',  # a space only: no stopper
+    ' class="z">2222，</div>',  # the end of a raw phone number
+    ' class="p">。1380000</div>',  # the start of one
+    ' class="s"> </div>',
+    ' class="q">。</div>',
+    ' class="article">{}</div>\n',
+    ' class="footer">监督电话，示范县。</div></body></html>',
+]
+
+
+@pytest.mark.parametrize("changed", [
+    {3: ' class="x">'},  # 测试 + 甲乙: known segments before and after a new one
+    {5: ' class="s">1380000'},  # 1380000 + 2222
+    {4: ' class="y">1380000'},  # 1380000 + space + 2222: on through a known segment without a stopper
+    {9: ' class="q">2222'},  # 1380000 + space + 2222: back through one
+    {3: ' class="x">', 10: ' class="article">{}\u3000</div>'},
+])
+def test_a_leak_over_a_seam_is_not_passed(tmp_path, changed):
+    prefilter = make_prefilter(frozenset({HOTLINE}), frozenset(), RAW)
+    for masked in ("王*", "李*"):  # the first is checked whole, the second against it
+        assert prefilter.clean("<div".join(SHELL).format(masked).encode(), ".html", True)
+    shell = [changed.get(i, segment) for i, segment in enumerate(SHELL)]
+    page = "<div".join(shell).format("张*")
+    path = write(tmp_path, "a.html", page)
+    assert full_check(path, RAW, frozenset()), "the planted leak is not a finding of the full check"
+    assert not prefilter.clean(page.encode(), ".html", True)
+
+
+def test_a_tag_over_a_cut_is_read_as_the_full_check_reads_it(tmp_path):
+    # "<x<div>" is one tag to the full check, so 测试 and 甲乙 stand together once tags are removed.
+    prefilter = make_prefilter(frozenset({HOTLINE}), frozenset(), RAW)
+    assert prefilter.clean("<p>王*</p><div>甲乙".encode(), ".html", True)
+    page = "测试<x<div>甲乙"
+    assert full_check(write(tmp_path, "a.html", page), RAW, frozenset())
+    assert not prefilter.clean(page.encode(), ".html", True)
