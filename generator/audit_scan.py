@@ -189,7 +189,9 @@ class Prefilter:
         """`words`: every string the raw-value automaton holds (None: no raw rosters)."""
         self.allowed, self.person_keys = allowed, person_keys
         relevant = set(RELEVANT_TO_NUMBERS) | (HEX if person_keys else set())
-        boundary = set("0123456789") | (HEX if person_keys else set())
+        # The detectors look behind a number at hex letters too (detect._inside_hash drops a number in a
+        # long hex run), whether or not person keys are searched.
+        boundary = set("0123456789") | HEX
         self.values = None
         if words is not None:
             for word in words:

@@ -270,3 +270,13 @@ def test_a_tag_over_a_cut_is_read_as_the_full_check_reads_it(tmp_path):
     page = "测试<x<div>甲乙"
     assert full_check(write(tmp_path, "a.html", page), RAW, frozenset())
     assert not prefilter.clean(page.encode(), ".html", True)
+
+
+@pytest.mark.parametrize("raw", [None, RAW])
+def test_an_entity_that_ends_a_hex_run_is_decoded_without_person_keys_too(tmp_path, raw):
+    # Decoded, "´" ends the hex run the number stands in (e + 11 digits + 20 a's: 32 characters, a
+    # hash to the detectors), so the number is a number again, whether person keys are searched or not.
+    page = f"<p>&acute{MOBILE}{'a' * 20}</p>"
+    path = write(tmp_path, "a.html", page)
+    assert full_check(path, raw, frozenset())
+    assert not make_prefilter(frozenset({HOTLINE}), frozenset(), raw).clean(page.encode(), ".html", True)
