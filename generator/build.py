@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
+import gc
 import json
 import os
 import re
@@ -66,12 +67,21 @@ def build(paths: Paths, today: dt.date, progress: Callable[[str], None] = lambda
     programs = all_programs()
 
     progress("读取数据")
-    dataset, problems = load(paths.data)
     cache = Cache(cache_dir(paths.out))
+    dataset, problems = load(paths.data, cache)
+    gc.freeze()  # the dataset lives as long as the build: the cycle collector need not walk it again and again
+    try:
+        return _build(paths, today, progress, pdfs, programs, cache, dataset, problems)
+    finally:
+        gc.unfreeze()
+
+
+def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: bool | None, programs: dict,
+           cache: Cache, dataset, problems: list[Problem]) -> BuildResult:
 
     progress("校验数据")
     remember_clean_texts(cache.read_json(NAMES_FILE).get("clean", ()))
-    problems += validate(dataset, programs)
+    problems += validate(dataset, programs, cache)
     # The publicity rules are decided before masking (the two are independent) so that a clerk
     # sees a bad row and a 公布 that came too early in the same run.
     progress("判定公示状态")

@@ -8,6 +8,7 @@ a +86 prefix.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass
@@ -333,15 +334,41 @@ def _text_key(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # items and project names repeat from month to month
+def _names_and_key(text: str) -> tuple[tuple[str, ...], str | None]:
+    if not text or not any(c in _SURNAMES for c in text):
+        return (), None
+    key = _text_key(text)
+    return (() if key in _known_clean else find_possible_names(text)), key
+
+
 def possible_names(text: str) -> tuple[str, ...]:
     """`find_possible_names`, remembering across builds which texts hold none (see _known_clean)."""
-    if not text or not any(c in _SURNAMES for c in text):
-        return ()
-    key = _text_key(text)
-    found = () if key in _known_clean else find_possible_names(text)
-    if not found:
+    found, key = _names_and_key(text)
+    if key is not None and not found:
         _clean_used.add(key)
+        for keys in _recording:
+            keys.add(key)
     return found
+
+
+possible_names.cache_clear = _names_and_key.cache_clear  # type: ignore[attr-defined]
+_recording: list[set[str]] = []
+
+
+@contextlib.contextmanager
+def clean_texts_recorded():
+    """The digests of the texts found (or known) free of names while the block runs: a check whose result
+    is remembered (validate's cache) hands them on with it (`use_clean_texts`), so the memo keeps them."""
+    keys: set[str] = set()
+    _recording.append(keys)
+    try:
+        yield keys
+    finally:
+        _recording.remove(keys)
+
+
+def use_clean_texts(keys) -> None:
+    _clean_used.update(k for k in keys if isinstance(k, str))
 
 
 def find_possible_names(text: str) -> tuple[str, ...]:

@@ -272,3 +272,6 @@ class Dataset:
     not_names: frozenset[str] = frozenset()
     # Notice files that are there but could not be read (load says why): not "deleted" to later stages.
     unreadable: frozenset[str] = frozenset()
+    # Read with a build cache: notice id -> digest of its file's path and bytes (and of this program's code),
+    # which later stages key their own cached results with.
+    file_keys: dict[str, str] = field(default_factory=dict)

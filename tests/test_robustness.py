@@ -9,6 +9,7 @@ import pytest
 
 from conftest import REPO, fake_id, run_generator
 from generator.load import load
+from generator.notice_pages import Cache
 from generator.programs import all_programs
 from generator.publicity import decide
 from generator.validate import validate
@@ -74,6 +75,80 @@ def test_odd_data_is_a_problem_not_a_crash(tmp_path, case):
     else:
         assert slug in [p.slug for p in problems]
         assert all(p.message for p in problems)
+
+
+@pytest.mark.parametrize("case", sorted(CRASHERS))
+def test_a_notice_read_from_the_build_cache_is_the_notice_read_from_its_file(tmp_path, case):
+    """The cache of read notice files (load._load_notice_cached) gives what reading the files gives,
+    odd files and their problems too, and it is read, not parsed again."""
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    CRASHERS[case][0](tmp_path)
+    plain = repr(load(tmp_path / "data"))  # repr: a .nan read from YAML equals itself only by identity
+    cold = Cache(tmp_path / "cache")
+    assert repr(load(tmp_path / "data", cold)) == plain
+    cold.prune()  # saves the entries, as a build that succeeded does
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("generator.load._load_notice", lambda *a: pytest.fail("an unchanged file was parsed again"))
+        assert repr(load(tmp_path / "data", Cache(tmp_path / "cache"))) == plain
+
+
+def test_the_build_cache_reads_anew_only_a_file_edited_or_moved_and_line_ends_do_not_matter(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    data, gs = tmp_path / "data", tmp_path / GS
+    before = load(data)
+    gs.write_bytes(gs.read_bytes().replace(b"\n", b"\r\n"))  # as saved by a Windows editor
+    assert repr(load(data)) == repr(before)
+    cache = Cache(tmp_path / "cache")
+    load(data, cache)
+    cache.prune()
+    from generator import load as load_module
+
+    parsed = []
+    real = load_module._load_notice
+    monkeypatch.setattr(load_module, "_load_notice", lambda d, path, *a: parsed.append(path.name) or real(d, path, *a))
+    sub(tmp_path, GS, "publicity_start: 2026-11-25", "publicity_start: 2026-11-26")
+    (data / "notices" / "sub").mkdir()
+    moved = data / "notices" / "sub" / "2026-11-24-nanling-gs.yaml"
+    (data / "notices" / "2026-11-24-nanling-gs.yaml").rename(moved)
+    dataset, _ = load(data, Cache(tmp_path / "cache"))
+    assert sorted(parsed) == ["2026-11-24-nanling-gs.yaml", "2026-11-25-taoyuan-gs.yaml"]
+    by_id = {n.id: n for n in dataset.notices}
+    assert by_id["2026-11-25-taoyuan-gs"].start == dt.date(2026, 11, 26)
+    assert by_id["2026-11-24-nanling-gs"].where.file == "data/notices/sub/2026-11-24-nanling-gs.yaml"
+    assert {r.where.file for r in by_id["2026-11-24-nanling-gs"].roster} == {by_id["2026-11-24-nanling-gs"].where.file}
+
+
+# What a notice's checks depend on besides its own file (validate._check_notice_cached): each change
+# below alters the problems of a notice whose file did not change.
+CHECK_INPUTS = {
+    "division_removed": lambda d: sub(d, "data/divisions.yaml", '      - {code: "990100101201", name: 桃源村}\n', ""),
+    # The 3000-yuan 临时救助 (set below) is over a township's limit, and no longer once the township is the site's issuer.
+    "site_issuer": lambda d: sub(d, "data/site.yaml", "issuer: 示范县民政局", "issuer: 示范县东湖镇人民政府"),
+    "policy_standard": lambda d: sub(d, "data/policy/2021.yaml", "amount: 570", "amount: 5"),
+    "named_publicity_moved": lambda d: sub(d, "data/notices/2026-10-20-xinhua-gs.yaml", "division: '990100001002'",
+                                           "division: '990100101001'"),
+    "not_names": lambda d: sub(d, "data/site.yaml", "issuer: 示范县民政局", "issuer: 示范县民政局\nnot_names: [王小明]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECK_INPUTS))
+def test_checks_taken_from_the_build_cache_follow_every_input_they_depend_on(tmp_path, case):
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    sub(tmp_path, "data/notices/2026-11-05-taoyuan-cw.yaml", "item: 办公用品,", "item: 支付王小明保洁工资,")
+    sub(tmp_path, "data/notices/2026-11-20-donghu-ls-sh.yaml", "amount: 1500.0", "amount: 3000.0")
+
+    def checked(cache: Cache | None) -> list:
+        dataset, problems = load(tmp_path / "data", cache)
+        return problems + validate(dataset, all_programs(), cache)
+
+    cache = Cache(tmp_path / "cache")
+    before = checked(cache)
+    assert before == checked(None)
+    cache.prune()
+    CHECK_INPUTS[case](tmp_path)
+    expected = checked(None)
+    assert expected != before  # the change matters: a stale cached check would show
+    assert checked(Cache(tmp_path / "cache")) == expected
 
 
 def test_a_broken_header_still_reports_the_unmasked_names_in_its_roster(tmp_path):
