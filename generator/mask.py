@@ -6,8 +6,10 @@ as data (`MaskRecord`), for the masking report.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import pickle
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -182,68 +184,94 @@ def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter, cache=None)
     return out, {**dict(zip(fields, column_totals)), **({GRAND_TOTAL: grand} if several else {})}
 
 
-def mask(notices: list[Notice], programs: dict[str, ProgramSpec], cache=None) -> tuple[list[PublicNotice], list[MaskRecord]]:
-    """Project every roster row onto its program's allow-list and mask it. `cache`: see `_aggregate`."""
+# A notice's public form (and its count of each masking operator) depends on the notice and its program's
+# spec alone: with the notices' file keys (load._load_notice_cached, which hold this program's code and so
+# the specs), a rebuild takes those of unchanged notices from the build cache.
+MASKED_CACHE_KIND = "masked"
+
+
+def mask(notices: list[Notice], programs: dict[str, ProgramSpec], cache=None,
+         file_keys: dict[str, str] | None = None) -> tuple[list[PublicNotice], list[MaskRecord]]:
+    """Project every roster row onto its program's allow-list and mask it. `cache`: see `_aggregate`, and
+    with `file_keys` the remembered results above."""
     counts: Counter[tuple[str, str, str]] = Counter()
     public = []
+    known = cache.entries(MASKED_CACHE_KIND) if cache is not None and file_keys else {}
     for notice in notices:
         spec = programs[notice.program]
-        rows = []
-        for row in notice.roster:
-            out = {}
-            for f in spec.fields:
-                value = row.fields.get(f.name)
-                if value in (None, "") and not f.required:
-                    out[f.name] = "—"
-                elif f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) != f.mask_when[1]:
-                    out[f.name] = value  # e.g. an organization's name: public
-                    counts[(spec.code, f.name, "keep")] += 1
-                elif f.mask == "name":
-                    out[f.name] = mask_name(str(value))
-                    counts[(spec.code, f.name, "mask_name")] += 1
-                elif f.type == "money":
-                    out[f.name] = format_money(value)
-                    counts[(spec.code, f.name, "format_money")] += 1
-                elif f.type in ("date", "month"):
-                    out[f.name] = display(f, value)
-                    counts[(spec.code, f.name, "format_date")] += 1
-                else:
-                    out[f.name] = value
-                    counts[(spec.code, f.name, "keep")] += 1
-            for name in sorted(set(row.fields) - set(spec.field_names)):
-                counts[(spec.code, name, "drop")] += 1
-            if row.person_key:
-                counts[(spec.code, "person_key", "drop")] += 1
-            rows.append(out)
-        totals = None
-        if spec.aggregate:
-            rows, totals = _aggregate(rows, spec, counts, cache)
-        summary = {}
-        for f in spec.summary_fields:  # notice-level fields: the same allow-list, the same operators
-            if f.name in notice.summary:
-                summary[f.name] = mask_name(str(notice.summary[f.name])) if f.mask == "name" else display(f, notice.summary[f.name])
-                operator = "mask_name" if f.mask == "name" else {"money": "format_money", "date": "format_date",
-                                                                 "month": "format_date"}.get(f.type, "keep")
-                counts[(spec.code, f"summary.{f.name}", operator)] += 1
-        public.append(
-            PublicNotice(
-                id=notice.id,
-                program=notice.program,
-                kind=notice.kind,
-                division_code=notice.division_code,
-                issuer=notice.issuer,
-                document_number=notice.document_number,
-                start=notice.start,
-                publicity_id=notice.publicity_id,
-                approved_on=notice.approved_on,
-                rows=tuple(rows),
-                post_hoc_reason=notice.post_hoc_reason,
-                effective_on=notice.effective_on,
-                objection_count=len(notice.objections),
-                objections_resolved=sum(1 for o in notice.objections if o.resolved_on is not None),
-                totals=totals,
-                summary=summary,
-            )
-        )
+        key = file_keys.get(notice.id) if cache is not None and file_keys else None
+        entry = None
+        if isinstance(known.get(key), bytes):
+            with contextlib.suppress(Exception):  # damaged: masked anew, and replaced at the end of the build
+                entry = pickle.loads(known[key])  # noqa: S301 - written by this tool into its own cache
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], PublicNotice):
+            blob = known[key]
+        else:
+            found: Counter[tuple[str, str, str]] = Counter()
+            entry = (_mask_notice(notice, spec, found, cache), dict(found))
+            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) if key else None
+        if key:
+            cache.remember(MASKED_CACHE_KIND, key, blob)
+        public.append(entry[0])
+        counts.update(entry[1])
     record = [MaskRecord(p, f, op, n) for (p, f, op), n in sorted(counts.items())]
     return public, record
+
+
+def _mask_notice(notice: Notice, spec: ProgramSpec, counts: Counter, cache) -> PublicNotice:
+    """One notice's public form; `counts` gets its masking operators."""
+    rows = []
+    for row in notice.roster:
+        out = {}
+        for f in spec.fields:
+            value = row.fields.get(f.name)
+            if value in (None, "") and not f.required:
+                out[f.name] = "—"
+            elif f.mask == "name" and f.mask_when and row.fields.get(f.mask_when[0]) != f.mask_when[1]:
+                out[f.name] = value  # e.g. an organization's name: public
+                counts[(spec.code, f.name, "keep")] += 1
+            elif f.mask == "name":
+                out[f.name] = mask_name(str(value))
+                counts[(spec.code, f.name, "mask_name")] += 1
+            elif f.type == "money":
+                out[f.name] = format_money(value)
+                counts[(spec.code, f.name, "format_money")] += 1
+            elif f.type in ("date", "month"):
+                out[f.name] = display(f, value)
+                counts[(spec.code, f.name, "format_date")] += 1
+            else:
+                out[f.name] = value
+                counts[(spec.code, f.name, "keep")] += 1
+        for name in sorted(set(row.fields) - set(spec.field_names)):
+            counts[(spec.code, name, "drop")] += 1
+        if row.person_key:
+            counts[(spec.code, "person_key", "drop")] += 1
+        rows.append(out)
+    totals = None
+    if spec.aggregate:
+        rows, totals = _aggregate(rows, spec, counts, cache)
+    summary = {}
+    for f in spec.summary_fields:  # notice-level fields: the same allow-list, the same operators
+        if f.name in notice.summary:
+            summary[f.name] = mask_name(str(notice.summary[f.name])) if f.mask == "name" else display(f, notice.summary[f.name])
+            operator = "mask_name" if f.mask == "name" else {"money": "format_money", "date": "format_date",
+                                                             "month": "format_date"}.get(f.type, "keep")
+            counts[(spec.code, f"summary.{f.name}", operator)] += 1
+    return PublicNotice(
+        id=notice.id,
+        program=notice.program,
+        kind=notice.kind,
+        division_code=notice.division_code,
+        issuer=notice.issuer,
+        document_number=notice.document_number,
+        start=notice.start,
+        publicity_id=notice.publicity_id,
+        approved_on=notice.approved_on,
+        rows=tuple(rows),
+        post_hoc_reason=notice.post_hoc_reason,
+        effective_on=notice.effective_on,
+        objection_count=len(notice.objections),
+        objections_resolved=sum(1 for o in notice.objections if o.resolved_on is not None),
+        totals=totals,
+        summary=summary,
+    )

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Callable
 
 from . import sources
 from .mask import mask_name
@@ -159,10 +160,10 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
     """Why this person may not be in this 公布, or None if they may."""
     approved = notice.approved_on
     cite = spec.publicity.source.cite()
-    name = mask_name(str(row.fields.get("name", "")))
     candidates = ctx.publicity_of(notice.program, notice.division_code, row.person_key)
 
     def at(slug: str, text: str) -> Problem:
+        name = mask_name(str(row.fields.get("name", "")))
         return Problem(slug, f"“{name}”{text}", row.where.file, row.where.line, "person_key")
 
     if not candidates:
@@ -189,7 +190,7 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
                if spec.renotice and o.person_key == row.person_key
                and (spec.renotice_any or o.outcome is ObjectionOutcome.CHANGED)
                and o.resolved_on is not None and o.resolved_on <= approved]
-    renotice_after = max(changed, default=None)
+    renotice_after = max(changed) if changed else None
     if renotice_after is not None and not any(s.start >= renotice_after for s in relevant):
         why = "公示中有异议、于" if spec.renotice_any else "的审核意见因异议于"
         return at("renotice-required",
@@ -217,7 +218,7 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
     linked = ctx.by_id.get(notice.publicity_id or "")
     period = None
     if spec.publicity is not None and linked is not None and linked.kind is NoticeKind.PUBLICITY:
-        period = publicity_period(linked.start, spec.publicity, ctx.calendar)
+        period = ctx.period(linked.start, spec.publicity)
         if notice.approved_on <= period.last_day:
             problems.append(Problem(
                 "publicity-not-completed",
@@ -304,7 +305,9 @@ def notice_digest(notice: Notice) -> str:
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.date) -> dict:
+def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.date,
+             digest_of: Callable[[Notice], str] = notice_digest) -> dict:
+    """`digest_of`: `notice_digest`, or the same remembered (the build takes it from its cache)."""
     entries = {}
     for notice in sorted(notices, key=lambda n: n.id):
         decision = decisions.get(notice.id)
@@ -314,7 +317,7 @@ def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.da
             "kind": notice.kind.value,
             "start": notice.start.isoformat(),
             "last_day": decision.period.last_day.isoformat() if decision.period and notice.kind.has_period else None,
-            "digest": notice_digest(notice),
+            "digest": digest_of(notice),
             "program": notice.program,  # which rule a 公示 withdrawn later breaks (check_manifest)
         }
     return {"version": MANIFEST_VERSION, "today": today.isoformat(), "notices": entries}

@@ -173,7 +173,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):
         # HTML, not Markdown, on every core, cached: see notice_pages.py.
         notices, found = render_notice_pages(env, views, common, dataset.site.base_url, today, pdfs, templates_dir,
-                                             cache)
+                                             cache, dataset.file_keys)
         for problem in found:
             mistakes._add(problem)
 
