@@ -288,22 +288,28 @@ def templates_digest(templates_dir: Path) -> str:
 _JOB: dict = {}
 
 
-def _render_one(index: int) -> tuple:
-    job = _JOB
-    v = job["views"][index]
-    cache: Cache = job["cache"]
+def _page_key(job: dict, v) -> tuple[str, bool]:
+    """The key of a notice's page content, and whether it offers a PDF copy."""
     today = job["today"]
     pdf = job["pdfs"] and wants_pdf(v.status, v.notice.start, today)
     # The view's public notice and spec follow from the notice's file and this program's code, which its
     # file key holds (load._load_notice_cached): digesting the key is digesting them, at a tenth of the time.
     source = job["file_keys"].get(v.notice.id)
     what = (source, v.decision, v.spec.code, v.village, v.town, v.place, v.title, v.path) if source else v
-    key = digest(job["templates"], what, today, job["context"], pdf, job["url_base"])
+    return digest(job["templates"], what, today, job["context"], pdf, job["url_base"]), pdf
+
+
+def _render_one(index: int) -> tuple:
+    job = _JOB
+    v = job["views"][index]
+    key, pdf = job["keys"][index]
     url = notice_url(job["url_base"], v.notice.id)
     qr_key = f"{job['code']}:{url}"
-    qr = cache.lookup("qr", qr_key) or qr_svg(url)  # the address never changes: its QR code neither
-    html = cache.lookup("fragments", key)
-    if html is not None:
+    qr = job["qrs"].get(qr_key)
+    if not isinstance(qr, str):
+        qr = qr_svg(url)  # the address never changes: its QR code neither
+    html = job["fragments"].get(key)
+    if isinstance(html, str):
         return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
     try:
         html = job["template"].render(
@@ -321,7 +327,7 @@ def _render_one(index: int) -> tuple:
     return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
 
 
-def _render_chunk(indices: range) -> list[tuple]:
+def _render_chunk(indices) -> list[tuple]:
     return [_render_one(i) for i in indices]
 
 
@@ -333,22 +339,29 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     if not views:
         return {}, []
     template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
-    cache.close()  # a SQLite connection must not cross a fork: each worker opens its own
     # Everything else a template sees (site, divisions for the village names of a count table, the catalog),
     # once: a renamed village must not stay on a cached page.
     context = digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))
-    _JOB.update(views=views, cache=cache, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
+    _JOB.update(views=views, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
                 code=code_digest(), context=context, file_keys=file_keys or {},
-                site=common["site"], url_base=base_url, template=template, common=common)
+                site=common["site"], url_base=base_url, template=template, common=common,
+                fragments=cache.entries("fragments"), qrs=cache.entries("qr"))  # one query each, not 15,000
+    cache.close()  # a SQLite connection must not cross a fork (the workers read the maps above)
     try:
+        _JOB["keys"] = [_page_key(_JOB, v) for v in views]
+        # Pages the cache holds are taken here; only the others are rendered, on every core when many.
+        new = [i for i, (key, _) in enumerate(_JOB["keys"]) if not isinstance(_JOB["fragments"].get(key), str)]
         workers = os.cpu_count() or 1
-        if len(views) < WORKER_MIN_NOTICES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if len(new) < WORKER_MIN_NOTICES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
             results = _render_chunk(range(len(views)))
         else:
-            size = max(50, len(views) // (workers * 8))
-            chunks = [range(i, min(i + size, len(views))) for i in range(0, len(views), size)]
+            fresh = set(new)
+            done = {i: _render_one(i) for i in range(len(views)) if i not in fresh}
+            size = max(50, len(new) // (workers * 8))
+            chunks = [new[i:i + size] for i in range(0, len(new), size)]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = [r for chunk in pool.map(_render_chunk, chunks) for r in chunk]
+                done.update(zip(new, (r for chunk in pool.map(_render_chunk, chunks) for r in chunk)))
+            results = [done[i] for i in range(len(views))]
     finally:
         _JOB.clear()
     pages, problems = {}, []
