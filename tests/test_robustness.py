@@ -124,6 +124,28 @@ def test_the_build_cache_reads_anew_only_a_file_edited_or_moved_and_line_ends_do
     assert {r.where.file for r in by_id["2026-11-24-nanling-gs"].roster} == {by_id["2026-11-24-nanling-gs"].where.file}
 
 
+def test_masked_notices_taken_from_the_build_cache_are_those_masked_anew(tmp_path, monkeypatch):
+    from generator import mask as mask_module
+
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    programs = all_programs()
+    dataset, _ = load(tmp_path / "data")
+    expected = mask_module.mask(dataset.notices, programs)
+    cache = Cache(tmp_path / "cache")
+    dataset, _ = load(tmp_path / "data", cache)
+    assert mask_module.mask(dataset.notices, programs, cache, dataset.file_keys) == expected
+    cache.prune()
+    sub(tmp_path, GS, "publicity_start: 2026-11-25", "publicity_start: 2026-11-26")
+    dataset, _ = load(tmp_path / "data")
+    expected = mask_module.mask(dataset.notices, programs)
+    real, masked = mask_module._mask_notice, []
+    monkeypatch.setattr(mask_module, "_mask_notice", lambda n, *a: masked.append(n.id) or real(n, *a))
+    cache = Cache(tmp_path / "cache")
+    dataset, _ = load(tmp_path / "data", cache)
+    assert mask_module.mask(dataset.notices, programs, cache, dataset.file_keys) == expected
+    assert masked == ["2026-11-25-taoyuan-gs"]  # only the edited notice; the rest came from the cache
+
+
 # What a notice's checks depend on besides its own file (validate._check_notice_cached): each change
 # below alters the problems of a notice whose file did not change.
 CHECK_INPUTS = {
