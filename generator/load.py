@@ -13,7 +13,6 @@ import gc
 import hashlib
 import json
 import os
-import pickle
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -605,7 +604,6 @@ def _collection_paused():
 # A notice file's reading (its Notice, or None, and the problems found) depends on its bytes and its
 # path alone, so it is remembered under a digest of those and of this program's code: a rebuild parses
 # only the files that changed (a county's 15,000 files take ~10 s to parse, ~1.5 s to take from the cache).
-# The entries are pickles in the build cache, which lives beside the site and is written by this tool only.
 NOTICE_CACHE_KIND = "notices"
 
 
@@ -618,20 +616,17 @@ def _load_notice_cached(data_dir: Path, path: Path, problems: list[Problem], cac
     except OSError:
         return _load_notice_safely(data_dir, path, problems)  # which says so
     key = hashlib.sha256(b"\x00".join((code_digest().encode(), _rel(data_dir, path).encode(), data))).hexdigest()
-    blob = known.get(key)
-    entry = None
-    if isinstance(blob, bytes):
-        with contextlib.suppress(Exception):  # damaged: read anew below, and replaced at the end of the build
-            entry = pickle.loads(blob)  # noqa: S301 - written by this tool into its own cache
-    if not (isinstance(entry, tuple) and len(entry) == 2):
+
+    def read() -> tuple[Notice | None, list[Problem]]:
         found: list[Problem] = []
-        entry = (_load_notice_safely(data_dir, path, found, data), found)
-        blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    cache.remember(NOTICE_CACHE_KIND, key, blob)
-    problems += entry[1]
-    if entry[0] is not None:
-        file_keys[entry[0].id] = key
-    return entry[0]
+        return _load_notice_safely(data_dir, path, found, data), found
+
+    notice, found = cache.remembered(NOTICE_CACHE_KIND, key, known, read,
+                                     lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], list))
+    problems += found
+    if notice is not None:
+        file_keys[notice.id] = key
+    return notice
 
 
 def load(data_dir: Path, cache: Cache | None = None) -> tuple[Dataset, list[Problem]]:

@@ -6,10 +6,8 @@ as data (`MaskRecord`), for the masking report.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import pickle
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -200,20 +198,16 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec], cache=None,
     for notice in notices:
         spec = programs[notice.program]
         key = file_keys.get(notice.id) if cache is not None and file_keys else None
-        entry = None
-        if isinstance(known.get(key), bytes):
-            with contextlib.suppress(Exception):  # damaged: masked anew, and replaced at the end of the build
-                entry = pickle.loads(known[key])  # noqa: S301 - written by this tool into its own cache
-        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], PublicNotice):
-            blob = known[key]
-        else:
+
+        def masked(notice: Notice = notice, spec: ProgramSpec = spec) -> tuple[PublicNotice, dict]:
             found: Counter[tuple[str, str, str]] = Counter()
-            entry = (_mask_notice(notice, spec, found, cache), dict(found))
-            blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) if key else None
-        if key:
-            cache.remember(MASKED_CACHE_KIND, key, blob)
-        public.append(entry[0])
-        counts.update(entry[1])
+            return _mask_notice(notice, spec, found, cache), dict(found)
+
+        one, found = masked() if key is None else cache.remembered(
+            MASKED_CACHE_KIND, key, known, masked,
+            lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], PublicNotice))
+        public.append(one)
+        counts.update(found)
     record = [MaskRecord(p, f, op, n) for (p, f, op), n in sorted(counts.items())]
     return public, record
 

@@ -20,11 +20,13 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import posixpath
 import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import jinja2
 import markupsafe
@@ -37,6 +39,7 @@ from .report import Problem
 NOTICE_TEMPLATE = "notice.html.j2"
 NOTICE_LIST_TEMPLATE = "_notice_list.html.j2"
 _BLOCK = re.compile(r"<!-- gongshi-notice-list [0-9]+ -->")
+T = TypeVar("T")
 CACHE_DB = "cache.sqlite"  # the small entries of the cache (Cache.lookup)
 WORKER_MIN_NOTICES = 400  # below this, forking costs more than it saves
 PDF_RECENT_DAYS = 7  # see wants_pdf
@@ -227,6 +230,21 @@ class Cache:
 
     def remember(self, kind: str, key: str, value: str | bytes) -> None:
         self._used.setdefault(kind, {})[key] = value
+
+    def remembered(self, kind: str, key: str, known: dict, compute: Callable[[], T], fits: Callable[[object], bool]) -> T:
+        """`compute()`, or the value a good build remembered under `key` (a pickle among `known`, the
+        kind's `entries`) when it still `fits` the expected shape; remembered for the next build either way.
+        Pickles: the cache lives beside the site and only this tool writes it."""
+        blob = known.get(key)
+        value: object = None
+        if isinstance(blob, bytes):
+            with contextlib.suppress(Exception):  # damaged: computed anew, and replaced at the end of the build
+                value = pickle.loads(blob)  # noqa: S301
+        if not fits(value):
+            value = compute()
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.remember(kind, key, blob)
+        return value  # type: ignore[return-value]
 
     def stage(self, kind: str, key: str, site_path: str) -> None:
         self.staged.append((kind, key, site_path))

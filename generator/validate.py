@@ -6,8 +6,6 @@ is wrong, the message shows its masked or expected form.
 
 from __future__ import annotations
 
-import contextlib
-import pickle
 import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
@@ -453,19 +451,15 @@ def _check_notice_cached(notice: Notice, dataset: Dataset, programs: dict[str, P
         return check_notice(notice, dataset, programs, by_id)
     named = by_id.get(notice.publicity_id or "")
     key = digest(context, source, named and (named.kind, named.program, named.division_code))
-    entry = None
-    if isinstance(known.get(key), bytes):
-        with contextlib.suppress(Exception):  # damaged: checked anew, and replaced at the end of the build
-            entry = pickle.loads(known[key])  # noqa: S301 - written by this tool into its own cache
-    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], list):
-        use_clean_texts(entry[1])  # the name check's memo keeps this notice's texts
-        blob = known[key]
-    else:
+
+    def check() -> tuple[list[Problem], list[str]]:
         with clean_texts_recorded() as clean:
-            entry = (check_notice(notice, dataset, programs, by_id), sorted(clean))
-        blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    cache.remember(CHECKED_CACHE_KIND, key, blob)
-    return entry[0]
+            return check_notice(notice, dataset, programs, by_id), sorted(clean)
+
+    found, clean = cache.remembered(CHECKED_CACHE_KIND, key, known, check,
+                                    lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], list))
+    use_clean_texts(clean)  # the name check's memo keeps this notice's texts
+    return found
 
 
 def validate(dataset: Dataset, programs: dict[str, ProgramSpec], cache: Cache | None = None) -> list[Problem]:
