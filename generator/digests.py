@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from pathlib import Path
 
 
@@ -25,7 +26,9 @@ def code_digest() -> str:
     cached entry from another version of the tool is never used."""
     from importlib.metadata import version
 
-    h = hashlib.sha256(" ".join(version(p) for p in ("jinja2", "markupsafe", "zxing-cpp", "jieba")).encode())
+    # Parsed notices (PyYAML), suppressed count tables (SciPy) and pickles (Python) are cached too.
+    libraries = ("jinja2", "markupsafe", "zxing-cpp", "jieba", "pyyaml", "scipy")
+    h = hashlib.sha256((" ".join(version(p) for p in libraries) + " " + sys.version).encode())
     package = Path(__file__).parent
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):
         h.update(path.relative_to(package).as_posix().encode() + b"\x00" + path.read_bytes() + b"\x00")

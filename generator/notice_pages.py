@@ -140,6 +140,7 @@ class Cache:
         # passed the audit and is in place, so a failed build leaves nothing it made in the cache.
         self.staged: list[tuple[str, str, str]] = []
         self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
+        self._replace: set[tuple[str, str]] = set()  # (kind, key) of stored entries found damaged
         self._conn: sqlite3.Connection | None = None
         self._conn_pid = 0
 
@@ -241,6 +242,8 @@ class Cache:
             with contextlib.suppress(Exception):  # damaged: computed anew, and replaced at the end of the build
                 value = pickle.loads(blob)  # noqa: S301
         if not fits(value):
+            if blob is not None:
+                self._replace.add((kind, key))
             value = compute()
             blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self.remember(kind, key, blob)
@@ -282,7 +285,8 @@ class Cache:
                 for kind, used in sorted(self._used.items()):
                     old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
                     conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                     [(kind, key, value) for key, value in used.items() if key not in old])
+                                     [(kind, key, value) for key, value in used.items()
+                                      if key not in old or (kind, key) in self._replace])
                     conn.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                                      [(kind, key) for key in sorted(old - used.keys())])
         finally:

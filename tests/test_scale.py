@@ -300,6 +300,27 @@ def test_a_damaged_cache_is_rebuilt_and_the_site_is_the_same(project):
     assert tree_bytes(project / "site") == first and "Traceback" not in done.stderr
 
 
+def test_a_damaged_cache_entry_is_computed_anew_and_replaced(tmp_path):
+    import sqlite3
+
+    from generator.notice_pages import Cache
+
+    def fits(value) -> bool:
+        return isinstance(value, list)
+
+    cache = Cache(tmp_path)
+    assert cache.remembered("kind", "key", cache.entries("kind"), lambda: ["first"], fits) == ["first"]
+    cache.prune()
+    with sqlite3.connect(tmp_path / "cache.sqlite") as conn:
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'kind'", (b"\x80\x05damaged",))
+    conn.close()
+    cache = Cache(tmp_path)
+    assert cache.remembered("kind", "key", cache.entries("kind"), lambda: ["again"], fits) == ["again"]
+    cache.prune()
+    cache = Cache(tmp_path)
+    assert cache.remembered("kind", "key", cache.entries("kind"), lambda: pytest.fail("not replaced"), fits) == ["again"]
+
+
 def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(project):
     assert _project_build(project).returncode == 0
     entries = project / ".site.cache" / "cache.sqlite"
