@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Callable
 
 from .audit import audit_memo, failed, summary
+from .cache import Cache
 from .detect import clean_texts_used, remember_clean_texts
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Dataset, Decision, Notice
 from .mkdocs_notices import PageLinks
-from .notice_pages import Cache
 from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
 from .publicity import decide, manifest, notice_digest
@@ -162,11 +162,7 @@ def remembered(fn: Callable[[Notice], str], kind: str, file_keys: dict[str, str]
         key = file_keys.get(notice.id)
         if key is None:
             return fn(notice)
-        found = known.get(key)
-        if not isinstance(found, str):
-            found = fn(notice)
-        cache.remember(kind, key, found)
-        return found
+        return cache.remembered(kind, key, known, lambda: fn(notice), lambda v: isinstance(v, str))
 
     return value
 

@@ -44,7 +44,7 @@ from .digests import code_digest
 from .report import Problem
 
 if TYPE_CHECKING:
-    from .notice_pages import Cache
+    from .cache import Cache
 
 # A notice id becomes a URL: plain characters only, and short enough never to be a 64-hex person key.
 NOTICE_ID = re.compile(r"^[0-9a-z][0-9a-z-]{0,47}$")

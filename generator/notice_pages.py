@@ -14,23 +14,19 @@ rendered again; a cached fragment is the very bytes a cold render gives.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import json
 import multiprocessing
 import os
-import pickle
 import posixpath
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
 
 import jinja2
 import markupsafe
 
+from .cache import CACHE_DB, Cache  # noqa: F401 (re-exported)
 from .digests import code_digest, digest  # noqa: F401 (used here and re-exported)
 from .model import PublicityStatus
 from .publicity import period_text
@@ -39,8 +35,6 @@ from .report import Problem
 NOTICE_TEMPLATE = "notice.html.j2"
 NOTICE_LIST_TEMPLATE = "_notice_list.html.j2"
 _BLOCK = re.compile(r"<!-- gongshi-notice-list [0-9]+ -->")
-T = TypeVar("T")
-CACHE_DB = "cache.sqlite"  # the small entries of the cache (Cache.lookup)
 WORKER_MIN_NOTICES = 400  # below this, forking costs more than it saves
 PDF_RECENT_DAYS = 7  # see wants_pdf
 
@@ -126,175 +120,6 @@ def _svg(image, scale: int, title: str) -> str:
     return (f'<svg width="{px}" height="{px}" viewBox="0 0 {px} {px}" class="qr"><title>{title}</title><g transform="scale({scale})">'
             f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
             f'<path class="qrline" stroke="#000" d="{"".join(parts)}"/></g></svg>')
-
-
-class Cache:
-    """Content-addressed files under `root` (kept outside the published site). Writes are atomic."""
-
-    FILE_KINDS = ("pdf",)
-
-    def __init__(self, root: Path | None):
-        self.root = root
-        self.keep: dict[str, set[str]] = {}  # kind -> file keys this build used (prune drops the rest)
-        # (kind, key, path in the site) made by this build: copied into the cache only after the new site
-        # passed the audit and is in place, so a failed build leaves nothing it made in the cache.
-        self.staged: list[tuple[str, str, str]] = []
-        self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
-        self._replace: set[tuple[str, str]] = set()  # (kind, key) of stored entries found damaged
-        self._conn: sqlite3.Connection | None = None
-        self._conn_pid = 0
-
-    def path(self, kind: str, key: str) -> Path | None:
-        if self.root is None:
-            return None
-        return self.root / kind / key[:2] / key
-
-    def get(self, kind: str, key: str) -> bytes | None:
-        path = self.path(kind, key)
-        if path is None:
-            return None
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        return data
-
-    def put(self, kind: str, key: str, data: bytes) -> None:
-        path = self.path(kind, key)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-
-    def read_json(self, name: str) -> dict:
-        if self.root is None:
-            return {}
-        try:
-            value = json.loads((self.root / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return value if isinstance(value, dict) else {}
-
-    def write_json(self, name: str, value: dict) -> None:
-        if self.root is None:
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{name}.{os.getpid()}"
-        tmp.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, self.root / name)
-
-    # Small values (page fragments, QR codes, lists …) live in one SQLite table: 15,000 little files cost
-    # seconds to write and read, and one JSON map per kind had to be read whole and written whole (130 MB
-    # for a county) when one notice changed. Big ones (PDFs) are files.
-    def _reader(self) -> sqlite3.Connection | None:
-        """A read-only connection of this process (forked workers open their own); None without a cache."""
-        if self.root is None:
-            return None
-        if self._conn is None or self._conn_pid != os.getpid():
-            path = self.root / CACHE_DB
-            if not path.is_file():
-                return None  # a first build reads nothing and creates nothing before it succeeded
-            try:
-                self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            except sqlite3.Error:
-                return None
-            self._conn_pid = os.getpid()
-        return self._conn
-
-    def close(self) -> None:
-        """Close this process's connection (before forking workers: they open their own)."""
-        if self._conn is not None and self._conn_pid == os.getpid():
-            self._conn.close()
-        self._conn = None
-
-    def lookup(self, kind: str, key: str) -> str | None:
-        conn = self._reader()
-        if conn is None:
-            return None
-        try:
-            row = conn.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-        except sqlite3.Error:  # damaged or from another version: built anew, and replaced at the end
-            return None
-        return row[0] if row else None
-
-    def entries(self, kind: str) -> dict[str, str | bytes]:
-        """Every entry of a kind, in one query (for a kind looked up thousands of times a build)."""
-        conn = self._reader()
-        if conn is None:
-            return {}
-        try:
-            return dict(conn.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)))
-        except sqlite3.Error:
-            return {}
-
-    def remember(self, kind: str, key: str, value: str | bytes) -> None:
-        self._used.setdefault(kind, {})[key] = value
-
-    def remembered(self, kind: str, key: str, known: dict, compute: Callable[[], T], fits: Callable[[object], bool]) -> T:
-        """`compute()`, or the value a good build remembered under `key` (a pickle among `known`, the
-        kind's `entries`) when it still `fits` the expected shape; remembered for the next build either way.
-        Pickles: the cache lives beside the site and only this tool writes it."""
-        blob = known.get(key)
-        value: object = None
-        if isinstance(blob, bytes):
-            with contextlib.suppress(Exception):  # damaged: computed anew, and replaced at the end of the build
-                value = pickle.loads(blob)  # noqa: S301
-        if not fits(value):
-            if blob is not None:
-                self._replace.add((kind, key))
-            value = compute()
-            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self.remember(kind, key, blob)
-        return value  # type: ignore[return-value]
-
-    def stage(self, kind: str, key: str, site_path: str) -> None:
-        self.staged.append((kind, key, site_path))
-
-    def prune(self, site: Path | None = None) -> None:
-        """Take in what this build made (from the published `site`), keep what it used, drop the rest
-        (yesterday's pages): the cache stays one build big. Called after the new site is in place, so a
-        failed build changes no entry a good one made and adds none of its own. Raises OSError."""
-        if self.root is None:
-            return
-        for kind, key, site_path in self.staged if site is not None else ():
-            with contextlib.suppress(OSError):
-                self.put(kind, key, (site / site_path).read_bytes())
-        self.close()
-        try:
-            self._save_entries()
-        except sqlite3.Error as exc:
-            raise OSError(f"{self.root / CACHE_DB}: {exc}") from exc
-        for kind in sorted(set(self.keep) | set(self.FILE_KINDS)):
-            keep = self.keep.get(kind, set())  # a build that made no PDFs keeps none
-            for path in (self.root / kind).glob("*/*"):
-                if path.name not in keep:
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-
-    def _save_entries(self) -> None:
-        """Write the entries this build made and delete those it did not use, kind by kind; kinds this
-        build did not use at all stay as they are."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.root / CACHE_DB)
-        try:
-            with conn:
-                conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
-                             "value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
-                for kind, used in sorted(self._used.items()):
-                    old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
-                    conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                     [(kind, key, value) for key, value in used.items()
-                                      if key not in old or (kind, key) in self._replace])
-                    conn.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
-                                     [(kind, key) for key in sorted(old - used.keys())])
-        finally:
-            conn.close()
-        for legacy in self.root.glob("*.json"):  # the maps of earlier versions
-            if legacy.stem in self._used:
-                with contextlib.suppress(OSError):
-                    legacy.unlink()
 
 
 def templates_digest(templates_dir: Path) -> str:

@@ -17,7 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
 from .mkdocs_notices import NoticePagesPlugin, PageLinks, ShellError
-from .notice_pages import Cache
+from .cache import Cache
 from .pdf import write_notice_pdfs
 from .render import Rendered
 from .report import Problem

@@ -21,7 +21,7 @@ from .records import check_date_field, record_problems
 from .report import Problem, Severity
 
 if TYPE_CHECKING:
-    from .notice_pages import Cache
+    from .cache import Cache
 
 PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
 ENDED = "终止"  # the `change` of a 公布 row whose support ends (特困)
