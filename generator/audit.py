@@ -123,15 +123,33 @@ class RawValues:
         return automaton
 
 
-def _pdf_text(data: bytes) -> str:
-    from io import BytesIO
+# A PDF's text is read where a reader could copy it from: every page, also beyond the page's edges
+# (the bounds below), and the document's metadata (a title or an author can hold a name).
+_PDF_BOUNDS = (-1e7, -1e7, 1e7, 1e7)
+UNREADABLE_PDF = "\x00unreadable-pdf"
 
-    from pypdf import PdfReader
+
+def _pdf_text(data: bytes) -> str:
+    """What PDFium (pypdfium2, the engine of Chrome's viewer) extracts: a dozen times faster than
+    pypdf on the printed notices, and it reads characters outside the Basic Multilingual Plane."""
+    import pypdfium2 as pdfium
 
     try:
-        return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(data)).pages)
-    except Exception:  # noqa: BLE001 - an unreadable PDF is reported, not a crash
-        return "\x00unreadable-pdf"
+        pdf = pdfium.PdfDocument(data)
+    except (pdfium.PdfiumError, ValueError, OSError):
+        return UNREADABLE_PDF  # reported, not a crash
+    try:
+        parts = [value for value in pdf.get_metadata_dict(skip_empty=True).values()]
+        for page in pdf:
+            textpage = page.get_textpage()
+            parts.append(textpage.get_text_bounded(*_PDF_BOUNDS))
+            textpage.close()
+            page.close()
+        return "\n".join(parts)
+    except pdfium.PdfiumError:
+        return UNREADABLE_PDF
+    finally:
+        pdf.close()
 
 
 def read_text(path: Path) -> str:
@@ -362,7 +380,7 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
     if content_clean:
         return findings + (_roster_name_findings(data.decode("utf-8", "replace"), shown) if rosters else [])
     text = decode(data, suffix)
-    if text == "\x00unreadable-pdf":
+    if text == UNREADABLE_PDF:
         return findings + [Finding(shown, None, "data-file", shown, note="PDF 无法读取文字，无法审计")]
     seen: set[tuple[str, str]] = set()
     for i, form in enumerate(variants(text, markup)):

@@ -39,9 +39,9 @@ letters when person keys are searched, and every character of every raw value.
    and F4). Matching a value that was not there before squeezing only sends a file to the full check.
 
 P and S are scanned as one buffer, joined by a NUL byte that no pattern or value holds and that the
-detectors read as neither digit, separator nor hex. Files that are not plain bytes (PDF, gzip,
-UTF-16, NUL-padded) always get the full check. No raw value is written anywhere: the scanners live
-in memory only. File and folder names get the same treatment (without the forms they never get).
+detectors read as neither digit, separator nor hex. A gzip file is scanned decompressed, as the full
+check reads it; files that are not plain bytes (PDF, UTF-16, NUL-padded) always get the full check.
+No raw value is written anywhere: the scanners live in memory only. File and folder names get the same treatment (without the forms they never get).
 
 5. Pages repeat themselves: the theme's head, header, navigation and footer are the same bytes on
    every page at one folder depth, three quarters of a county site. So markup is cut just before
@@ -64,7 +64,9 @@ in memory only. File and folder names get the same treatment (without the forms 
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from dataclasses import dataclass, field
 from html.entities import html5
 
@@ -130,11 +132,13 @@ _PERSON_KEY = re.compile(rb"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 _JSON_ESCAPE = re.compile(rb"\\u([0-9a-fA-F]{4})")
 _TAG = re.compile(rb"<[^>]*>")
 _SQUEEZE_ASCII = b" \t\r\n-"
-_FULL_CHECK_SUFFIXES = frozenset({".pdf", ".gz"})
+_FULL_CHECK_SUFFIXES = frozenset({".pdf"})
 # Around a number shape's end: the candidate (at most 20 characters of 4 bytes, and a prefix) and any
 # candidate that could overlap it lie inside.
 WINDOW = 256
-MAX_NUMBERS = 64
+# Past this many number shapes the full check is cheaper: one window's check costs about what the full
+# check of BYTES_PER_NUMBER bytes does (a big file full of digests may hold hundreds).
+MAX_NUMBERS, BYTES_PER_NUMBER = 64, 2048
 # Where markup is cut into segments (point 5 above), and the characters that may be stoppers there
 # (less those the values searched hold).
 SEGMENT_CUT = b"<div"
@@ -180,6 +184,7 @@ class _Seen:
     flags: set[int] = field(default_factory=set)
     numbers: list[int] = field(default_factory=list)
     separators: set[bytes] = field(default_factory=set)  # the multi-byte separators present
+    max_numbers: int = MAX_NUMBERS
 
 
 class Prefilter:
@@ -243,6 +248,12 @@ class Prefilter:
     # -- per file ------------------------------------------------------------------------------------
     def clean(self, data: bytes, suffix: str, markup: bool) -> bool:
         """True only if the full check of a file's content, these bytes, finds nothing."""
+        if suffix == ".gz":  # as audit.decode reads it: decompressed if it can be, then as plain bytes
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError, zlib.error):
+                pass
+            suffix = ""
         if suffix in _FULL_CHECK_SUFFIXES or data[:2] in (b"\xff\xfe", b"\xfe\xff") or (
                 len(data) > 16 and b"\x00" in data and data.count(b"\x00") > len(data) // 4):
             return False
@@ -376,7 +387,7 @@ class Prefilter:
         matched."""
         if self._scratch is None:
             self._scratch = hyperscan.Scratch(self.db)
-        seen = _Seen()
+        seen = _Seen(max_numbers=max(MAX_NUMBERS, len(data) // BYTES_PER_NUMBER))
         kinds = self.kinds
 
         separators = self.separators
@@ -385,7 +396,7 @@ class Prefilter:
             kind = kinds[pattern]
             if kind == NUMBER:
                 context.numbers.append(end)
-                return len(context.numbers) > MAX_NUMBERS  # many numbers: the full check is cheaper
+                return len(context.numbers) > context.max_numbers  # many numbers: the full check is cheaper
             if kind == MB_SEPARATOR:
                 context.separators.add(separators[pattern])
             context.flags.add(kind)

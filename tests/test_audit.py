@@ -91,14 +91,17 @@ def test_audit_command_passes_a_clean_folder(tmp_path):
 
 # -- issue 5: every form, raw rosters, data/, reports ---------------------------------------------
 
-def minimal_pdf(text: str) -> bytes:
-    """A one-page PDF showing `text` (ASCII) with a standard font: enough for text extraction."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+def minimal_pdf(text: str, y: int = 720, title: str | None = None) -> bytes:
+    """A one-page PDF showing `text` (ASCII) with a standard font at height `y` (the page is 792 high):
+    enough for text extraction. `title`: the document's metadata title (ASCII)."""
+    stream = f"BT /F1 12 Tf 72 {y} Td ({text}) Tj ET".encode()
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
                b"/Resources << /Font << /F1 5 0 R >> >> >>",
                b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    if title is not None:
+        objects.append(f"<< /Title ({title}) >>".encode())
     out, offsets = b"%PDF-1.4\n", []
     for i, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -106,7 +109,8 @@ def minimal_pdf(text: str) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    info = b" /Info %d 0 R" % len(objects) if title is not None else b""
+    return out + b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
 
 
 ENTITIES = "".join(f"&#{ord(c)};" for c in RAW_ID)
@@ -126,6 +130,8 @@ CARD = next(f"622202123456789012{d}" for d in "0123456789" if luhn_valid(f"62220
         ("g.html", '<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">户主姓名</th>'
                    "</tr></thead><tbody><tr><td>1</td><td>测试甲</td></tr></tbody></table>", "unmasked-name"),
         ("report.pdf", minimal_pdf(f"ID {RAW_ID}"), "id-number"),
+        ("off-page.pdf", minimal_pdf(f"ID {RAW_ID}", y=2000), "id-number"),  # beyond the page's top edge
+        ("titled.pdf", minimal_pdf("nothing here", title=f"ID {RAW_ID}"), "id-number"),  # the metadata
         ("h.xml", f"<loc>https://x/{RAW_MOBILE[:3]}%20{RAW_MOBILE[3:]}</loc>", "mobile"),
     ],
 )

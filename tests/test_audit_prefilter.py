@@ -4,6 +4,8 @@ Every planted form goes through the prefilter (`Prefilter.clean`) and through th
 (`audit_file` without a prefilter): wherever the full check finds anything, the prefilter must send
 the file to it. A property test builds pages from the pieces leaks and false friends are made of."""
 
+import gzip
+import hashlib
 import json
 import urllib.parse
 from pathlib import Path
@@ -68,6 +70,11 @@ LEAKS = [
     ("d.js", f'var phone="{MOBILE}";'),
     ("e.css", f"/* {MOBILE} */"),
     ("f.txt", f"{RAW_ID}"),
+    ("sitemap.xml.gz", gzip.compress(f"<loc>https://x/{MOBILE}</loc>".encode(), mtime=0)),
+    ("sitemap.xml.gz", gzip.compress(f"<loc>https://x/{MOBILE[:3]}%20{MOBILE[3:]}</loc>".encode(), mtime=0)),
+    ("sitemap.xml.gz", gzip.compress(f"<loc>https://x/{escaped('测试甲乙')}</loc>".encode(), mtime=0)),
+    ("broken.gz", f"not gzip {RAW_ID}".encode()),  # read as it is
+    ("big.json", json.dumps({"digests": [f"{i:064x}" for i in range(5000)], "t": MOBILE})),
     ("a.html", "<td>测试甲乙</td>"),
     ("a.html", "<td>测 试 甲 乙</td>"),
     ("a.html", "<td>测\u3000试\u3000甲\u3000乙</td>"),
@@ -145,6 +152,18 @@ def test_false_friends_pass_the_prefilter(tmp_path, content):
     path = write(tmp_path, "a.html", content)
     assert full_check(path, RAW, frozenset({KEY})) == []
     assert prefilter.clean(path.read_bytes(), ".html", True)
+
+
+def test_big_and_compressed_files_pass_the_prefilter_when_clean(tmp_path):
+    """A compressed sitemap is scanned decompressed, and a big file of digests holding hundreds of
+    number shapes is scanned too: neither goes to the full check for that alone (speed, not safety)."""
+    prefilter = make_prefilter(frozenset({HOTLINE}), frozenset({KEY}), RAW)
+    digests = json.dumps({"digests": [hashlib.sha256(b"%d" % i).hexdigest() for i in range(5000)]}).encode()
+    sitemap = gzip.compress(b"".join(b"<url><loc>https://x/notices/2026-%02d-%06d/</loc></url>\n" % (i % 12 + 1, i)
+                                     for i in range(2000)), mtime=0)
+    for name, data, markup in (("manifest.json", digests, True), ("sitemap.xml.gz", sitemap, False)):
+        assert full_check(write(tmp_path, name, data), RAW, frozenset({KEY})) == []
+        assert prefilter.clean(data, Path(name).suffix, markup), name
 
 
 def test_the_audit_finds_the_same_with_and_without_the_prefilter(tmp_path, monkeypatch):
