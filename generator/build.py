@@ -120,7 +120,8 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
     try:
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
-        links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE))
+        links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE),
+                          spare=claim_spare(paths.out, work))
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
                                         cache, links)
@@ -147,7 +148,8 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         except OSError as exc:  # the new site is published; only the next build's speed is at stake
             warnings.append(Problem("cache-not-saved", f"网站已更新，但缓存没有保存（{exc.strerror or exc}）。"
                                     "下次生成会慢一些；请检查磁盘空间。", str(cache.root), severity=Severity.WARNING))
-        work = discard_in_background(work)  # the old site: 15,000 files take seconds to delete
+        keep_spare(work / "site", paths.out)  # the old site's notice folders, for the next build
+        work = discard_in_background(work)  # the rest of the old site
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return BuildResult(decisions, mask_record, warnings, len(rendered.pages) + len(rendered.notices))
@@ -191,6 +193,34 @@ def read_manifest(site: Path) -> dict | None:
 def write_manifest(site: Path, content: dict) -> None:
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1)
     (site / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def spare_dir(out: Path) -> Path:
+    """Where the notices folder of the site published before the current one waits for the next build
+    (next to the site, never inside it; never served)."""
+    return out.parent / f".{out.name}.spare-notices"
+
+
+def claim_spare(out: Path, work: Path) -> str | None:
+    """Move the spare notices folder into this build's staging folder (a rename: two builds at once
+    cannot both take it). A failed build deletes it with the staging folder."""
+    claimed = work / "spare-notices"
+    try:
+        os.rename(spare_dir(out), claimed)
+    except OSError:
+        return None
+    return str(claimed)
+
+
+def keep_spare(old_site: Path, out: Path) -> None:
+    """After the swap: keep the old site's notices folder for the next build (mkdocs_notices
+    NoticePagesPlugin._adopt_spare) instead of deleting 15,000 folders now and making them again then."""
+    notices = old_site / "notices"
+    try:
+        if notices.is_dir() and not notices.is_symlink() and not os.path.lexists(spare_dir(out)):
+            os.rename(notices, spare_dir(out))
+    except OSError:
+        pass  # the next build makes its folders
 
 
 def discard_in_background(work: Path) -> Path:

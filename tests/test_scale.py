@@ -4,9 +4,12 @@ The county-year benchmark itself (15,000 notices) is bench/county.py, never a te
 """
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -439,3 +442,80 @@ def test_name_warnings_are_the_same_built_twice_in_one_process_or_without_a_cach
     assert names() == first
     shutil.rmtree(cache_dir(paths.out))
     assert names() == first
+
+
+# A build whose swap first checks that no file of the published site was written (not even with the
+# same bytes: its modification time would change) since the build started.
+SWAP_CHECKED_BUILD = """
+import datetime as dt, sys
+from pathlib import Path
+import generator.build as b
+
+data, site, today = Path(sys.argv[1]), Path(sys.argv[2]), dt.date.fromisoformat(sys.argv[3])
+repo = Path(b.__file__).resolve().parent.parent
+
+def written(root):
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
+
+published = written(site)
+swap = b.swap_into_place
+
+def checked_swap(new_site, out):
+    if written(out) != published:
+        sys.exit("the published site was written to before the swap")
+    swap(new_site, out)
+
+b.swap_into_place = checked_swap
+b.build(b.Paths(data, repo / "content", repo / "templates", repo / "mkdocs.yml", site), today)
+"""
+
+
+def test_the_spare_notice_folders_give_the_site_a_fresh_build_gives_and_the_live_site_never_changes(
+        tmp_path, county):
+    """The notices folder of the site before the published one is taken over by the next build
+    (15,000 folders not made again); whatever it holds, the new site is the one a cold build makes,
+    and the published site is not touched before the swap, though its pages share files with it."""
+    from generator.build import spare_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(county, data)
+    site = tmp_path / "live" / "site"
+    build(data, site)
+    assert not spare_dir(site).exists()
+    build(data, site)
+    spare = spare_dir(site)
+    assert spare.is_dir() and not (spare.parent / "site" / ".site.spare-notices").exists()
+    folders = sorted(p for p in spare.iterdir())
+    page = folders[0] / "index.html"
+    shared = page.stat().st_ino == (site / "notices" / folders[0].name / "index.html").stat().st_ino
+    assert shared  # an unchanged page is one file in both
+    # What a spare may hold that a fresh build must not: stray files and folders, an older page.
+    (folders[1] / "stray.html").write_text("old", encoding="utf-8")
+    (folders[1] / "sub").mkdir()
+    (folders[2] / "index.html").unlink()
+    (folders[2] / "index.html").write_text("an older page", encoding="utf-8")
+    (folders[3] / "index.html").unlink()
+    (folders[3] / "index.html").mkdir()
+    (spare / "2020-01-990100000000-gone-gb").mkdir()
+    (spare / "2020-01-990100000000-gone-gb" / "index.html").write_text("withdrawn", encoding="utf-8")
+    (spare / "stray.txt").write_text("x", encoding="utf-8")
+    os.symlink(folders[4], spare / "a-link")
+    # A page shared with the published site but not on record (a lost cache entry) is written anew:
+    # into a new file, never into the one both sites hold.
+    records = tmp_path / "live" / ".site.cache" / "pages.json"
+    written = json.loads(records.read_text(encoding="utf-8"))
+    del written[folders[5].name]
+    records.write_text(json.dumps(written), encoding="utf-8")
+
+    pending = [n.id for n in load(data)[0].notices if n.kind.value == "publicity"
+               and not (data / "notices" / f"{n.id[:-2]}gb.yaml").exists()]
+    new_id, text = approval_text(data, pending[0])
+    (data / "notices" / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+    # In a process of its own, as the command line (jieba keeps the words of earlier builds in a process).
+    done = subprocess.run([sys.executable, "-c", SWAP_CHECKED_BUILD, str(data), str(site), TODAY], cwd=REPO,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    cold = tmp_path / "cold" / "site"
+    build(data, cold)
+    assert tree_bytes(site) == tree_bytes(cold)
+    assert spare_dir(site).is_dir()  # kept again for the next build
