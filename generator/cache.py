@@ -140,6 +140,10 @@ class Cache:
         self.remember(kind, key, blob)
         return value  # type: ignore[return-value]
 
+    def replace(self, kind: str, key: str) -> None:
+        """The entry found under `key` was damaged: the one remembered now replaces it when the build is saved."""
+        self._replace.add((kind, key))
+
     def stage(self, kind: str, key: str, site_path: str) -> None:
         self.staged.append((kind, key, site_path))
 

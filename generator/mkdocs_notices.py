@@ -90,6 +90,7 @@ class NoticePagesPlugin(BasePlugin):
         self.nav = None
         self.env = None
         self.files: Files | None = None
+        self.captured: tuple[Page, str] | None = None  # a page's HTML before its lists (mkdocs_pages.PageMemo)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         for notice_id in self.notices:
@@ -142,6 +143,7 @@ class NoticePagesPlugin(BasePlugin):
         return context
 
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:
+        self.captured = (page, output)
         # Notice lists: HTML that neither Python-Markdown nor the search plugin needs to read.
         return fill_blocks(output, self.blocks)
 

@@ -17,6 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
 from .mkdocs_notices import NoticePagesPlugin, PageLinks, ShellError
+from .mkdocs_pages import PageMemo, site_key
 from .cache import Cache
 from .pdf import write_notice_pdfs
 from .render import Rendered
@@ -81,6 +82,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
                                  site_name=html.escape(site_title), site_url=site_url, strict=True)
+            user_dict = None
             if search_words:
                 # jieba keeps these whole, so a search for a village name finds its page.
                 user_dict = work_dir / "jieba-words.txt"
@@ -89,11 +91,14 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
                     if name.endswith("search"):
                         plugin.config.jieba_dict_user = str(user_dict)
             # Notice pages: HTML put into the theme's page, without Markdown (mkdocs_notices.py).
-            config.plugins["gongshi-notices"] = NoticePagesPlugin(rendered.notices, rendered.blocks, cache, links)
+            plugin = NoticePagesPlugin(rendered.notices, rendered.blocks, cache, links)
+            config.plugins["gongshi-notices"] = plugin
             # Loading the search plugin imports jieba, which sets its own logger to DEBUG and
             # announces its dictionary cache on stderr; clerks need none of that.
             logging.getLogger("jieba").setLevel(logging.WARNING)
-            mkdocs_build(config)
+            # The theme's pages whose inputs did not change are taken from the cache (mkdocs_pages.py).
+            with PageMemo(plugin, site_key(config, str(user_dict) if user_dict else None)).patched():
+                mkdocs_build(config)
     except (Abort, ConfigurationError, ShellError) as exc:
         collect.messages.append(str(exc))
     finally:

@@ -519,3 +519,42 @@ def test_the_spare_notice_folders_give_the_site_a_fresh_build_gives_and_the_live
     build(data, cold)
     assert tree_bytes(site) == tree_bytes(cold)
     assert spare_dir(site).is_dir()  # kept again for the next build
+
+
+@pytest.mark.parametrize("change", ["theme", "config", "content", "included", "nothing"])
+def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_content(project, change):
+    """Home, town, village, archive and explainer pages are taken from the cache only where nothing they
+    are made from changed: each change below shows on the pages a cold build makes, with or without a cache.
+    "included": a file a Markdown extension (pymdownx.snippets) pulls into a page, outside the content."""
+    paths = ["--data", "data", "--content", "content", "--templates", "templates", "--config", "mkdocs.yml",
+             "--today", "2026-11-30"]
+    config, about, part = project / "mkdocs.yml", project / "content" / "about.md", project / "parts" / "part.md"
+    if change == "included":
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "      permalink: false\n", "      permalink: false\n  - pymdownx.snippets:\n      base_path: [parts]\n"),
+            encoding="utf-8")
+        part.parent.mkdir()
+        part.write_text("收录的段落。\n", encoding="utf-8")
+        about.write_text(about.read_text(encoding="utf-8") + '\n--8<-- "part.md"\n', encoding="utf-8")
+    first = run_generator("build", *paths, "--out", "site", cwd=project)
+    assert first.returncode == 0, first.stderr
+    if change == "theme":
+        main = project / "site_overrides" / "main.html"
+        main.write_text(main.read_text(encoding="utf-8").replace(
+            "{% block announce %}", "{% block announce %}<!-- theme changed -->"), encoding="utf-8")
+    elif change == "config":
+        config.write_text(config.read_text(encoding="utf-8").replace("    - navigation.top\n", ""), encoding="utf-8")
+    elif change == "content":
+        about.write_text(about.read_text(encoding="utf-8") + "\n内容已修改。\n", encoding="utf-8")
+    elif change == "included":
+        part.write_text("收录的段落。内容已修改。\n", encoding="utf-8")
+    warm = run_generator("build", *paths, "--out", "site", cwd=project)
+    assert warm.returncode == 0, warm.stderr
+    cold = run_generator("build", *paths, "--out", "cold/site", cwd=project)
+    assert cold.returncode == 0, cold.stderr
+    assert tree_bytes(project / "site") == tree_bytes(project / "cold" / "site")
+    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert ("<!-- theme changed -->" in home) is (change == "theme")
+    assert ("md-top" in home) is (change != "config")
+    assert ("内容已修改" in (project / "site" / "about" / "index.html").read_text(encoding="utf-8")) is (
+        change in ("content", "included"))
