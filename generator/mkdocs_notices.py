@@ -226,17 +226,24 @@ class NoticePagesPlugin(BasePlugin):
             os.makedirs(notices_dir, exist_ok=True)
             return set()
         adopted = set()
-        with os.scandir(notices_dir) as listing:
-            entries = list(listing)
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name in self.notices:
-                    _only_the_page(entry.path)
-                    adopted.add(entry.name)
+        try:
+            with os.scandir(notices_dir) as listing:
+                entries = list(listing)
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in self.notices:
+                        _only_the_page(entry.path)
+                        adopted.add(entry.name)
+                    else:
+                        shutil.rmtree(entry.path)
                 else:
-                    shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
+                    os.unlink(entry.path)
+        except OSError:
+            # Put back where it was claimed (deleted with the staging folder) and start afresh: nothing
+            # of the spare is written to.
+            os.rename(notices_dir, spare)
+            os.makedirs(notices_dir)
+            return set()
         return adopted
 
     def shell(self, config: MkDocsConfig) -> tuple[str, str, str, str]:

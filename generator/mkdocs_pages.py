@@ -8,10 +8,12 @@ read for it:
 
 - the page: its source path, address, title, HTML content (Markdown already converted, links already
   checked), front matter and table of contents;
-- the site: the navigation (every title and address, in order: it gives each page its menu, parent
-  and previous/next links), the addresses of all documentation pages, the MkDocs configuration file,
-  the site's name and address, the build date, the theme overrides (every file under `custom_dir`),
-  the words jieba keeps whole, and the versions of this program, MkDocs, the theme, Markdown and jieba.
+- the site: the navigation (every title, address and front matter, in order: it gives each page its
+  menu, parent and previous/next links), the addresses of all documentation pages, the MkDocs
+  configuration file, the site's name and address, the build date, the theme overrides (every file
+  under `custom_dir`), the words jieba keeps whole, and the versions of this program, MkDocs, the
+  theme, Markdown, its extensions, Pygments, jieba and backrefs. Where the configuration file does
+  not hold all of the configuration (INHERIT, !ENV, !relative, !!python/), nothing is remembered.
 
 Where the key is found, the page is written from the cache and its search entries are added in the
 order MkDocs would have added them; otherwise MkDocs builds it as always.
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import os
 import pickle
 import re
@@ -45,7 +46,7 @@ from .digests import code_digest, digest
 
 KIND, RENDER_KIND = "mkdocs-page", "mkdocs-markdown"
 _NOTICE_LINK = re.compile(r"notices/([^()\s#?/]+\.md)")
-LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "jieba", "pymdown-extensions")
+LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "jieba", "pymdown-extensions", "pygments", "backrefs")
 
 
 def _version(package: str) -> str:
@@ -63,20 +64,34 @@ def _folder_digest(folder: str | None) -> str:
 
 
 def _nav(items) -> list:
-    return [(type(item).__name__, item.title, getattr(item, "url", None), _nav(getattr(item, "children", None) or []))
-            for item in items]
+    """Every item of the navigation as the theme draws it in each page's menu: the front matter of each
+    page in it too (Material shows a page's status, icon and subtitle there)."""
+    return [(type(item).__name__, item.title, getattr(item, "url", None), _meta(getattr(item, "meta", None)),
+             _nav(getattr(item, "children", None) or [])) for item in items]
+
+
+def _meta(meta) -> str:
+    """Front matter as text for a key: YAML gives plain values in file order (keys need not be strings)."""
+    return repr(meta)
 
 
 def _toc(items) -> list:
     return [(item.level, item.id, item.title, item.url, _toc(item.children)) for item in items]
 
 
-def site_key(config, words_file: str | None) -> str:
-    """What every page's HTML depends on besides its own content (less the navigation: `PageMemo`)."""
+# Configuration whose meaning is not all in the file's bytes: another file (INHERIT), the environment
+# (!ENV), a folder (!relative: the docs folder is a new one every build) or code the file names (!!python/).
+_OUTSIDE_THE_FILE = re.compile(rb"^\s*INHERIT\s*:|!ENV\b|!relative\b|!!python/", re.MULTILINE)
+
+
+def site_key(config, words_file: str | None) -> str | None:
+    """What every page's HTML depends on besides its own content (less the navigation: `PageMemo`);
+    None where the configuration file does not hold all of the configuration (nothing is remembered)."""
     config_file = config.config_file_path
-    return digest("mkdocs-page 1", code_digest(), [_version(p) for p in LIBRARIES],
-                  Path(config_file).read_bytes() if config_file and os.path.isfile(config_file) else b"",
-                  config.site_name, config.site_url, os.environ.get("SOURCE_DATE_EPOCH"),
+    text = Path(config_file).read_bytes() if config_file and os.path.isfile(config_file) else None
+    if text is None or _OUTSIDE_THE_FILE.search(text):
+        return None
+    return digest("mkdocs-page 1", code_digest(), [_version(p) for p in LIBRARIES], text, config.site_name, config.site_url, os.environ.get("SOURCE_DATE_EPOCH"),
                   _folder_digest(config.theme.custom_dir),
                   Path(words_file).read_bytes() if words_file and os.path.isfile(words_file) else b"")
 
@@ -85,7 +100,7 @@ class PageMemo:
     """Wraps MkDocs' `_build_page` for one build (`patched`); `plugin` is the NoticePagesPlugin, which
     hands over each page's HTML before its notice lists are filled in (`captured`)."""
 
-    def __init__(self, plugin, site: str):
+    def __init__(self, plugin, site: str | None):
         self.plugin, self.cache, self.site = plugin, plugin.cache, site
         self.known = self.cache.entries(KIND)
         self.known_renders = self.cache.entries(RENDER_KIND)
@@ -97,7 +112,7 @@ class PageMemo:
         if self._nav_key is None:  # titles are known once every page is read: at the first page built
             self._nav_key = digest(self.site, _nav(nav.items), [f.url for f in doc_files])
         return digest(self._nav_key, page.file.src_uri, page.url, page.title, page.content,
-                      json.dumps(page.meta, sort_keys=True, ensure_ascii=False, default=repr),
+                      _meta(page.meta),
                       _toc(page.toc), page.canonical_url, page.edit_url)
 
     def build_page(self, original):
@@ -147,7 +162,7 @@ class PageMemo:
                 memo._files_key = digest(memo.site, sorted(f.src_uri for f in files if not _is_notice(f)))
             there = [files.get_file_from_path(f"notices/{name}") is not None for name in linked]
             key = digest(memo._files_key, page.file.src_uri, page.markdown, there,
-                         json.dumps(page.meta, sort_keys=True, ensure_ascii=False, default=repr))
+                         _meta(page.meta))
             blob = memo.known_renders.get(key)
             value = None
             if isinstance(blob, bytes):
@@ -177,6 +192,9 @@ class PageMemo:
 
     @contextlib.contextmanager
     def patched(self):
+        if self.site is None:
+            yield self
+            return
         original, original_render = mkdocs_build._build_page, Page.render
         mkdocs_build._build_page = self.build_page(original)
         Page.render = self.render(original_render)

@@ -521,11 +521,13 @@ def test_the_spare_notice_folders_give_the_site_a_fresh_build_gives_and_the_live
     assert spare_dir(site).is_dir()  # kept again for the next build
 
 
-@pytest.mark.parametrize("change", ["theme", "config", "content", "included", "nothing"])
+@pytest.mark.parametrize("change", ["theme", "config", "content", "included", "sidebar", "nothing"])
 def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_content(project, change):
     """Home, town, village, archive and explainer pages are taken from the cache only where nothing they
     are made from changed: each change below shows on the pages a cold build makes, with or without a cache.
-    "included": a file a Markdown extension (pymdownx.snippets) pulls into a page, outside the content."""
+    "included": a file a Markdown extension (pymdownx.snippets) pulls into a page, outside the content.
+    "sidebar": one page's front matter, which the theme shows in every page's menu (a status); and front
+    matter whose keys are not all text builds (a YAML year)."""
     paths = ["--data", "data", "--content", "content", "--templates", "templates", "--config", "mkdocs.yml",
              "--today", "2026-11-30"]
     config, about, part = project / "mkdocs.yml", project / "content" / "about.md", project / "parts" / "part.md"
@@ -536,6 +538,10 @@ def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_co
         part.parent.mkdir()
         part.write_text("收录的段落。\n", encoding="utf-8")
         about.write_text(about.read_text(encoding="utf-8") + '\n--8<-- "part.md"\n', encoding="utf-8")
+    explainer = project / "content" / "explainers" / "dibao.md"
+    if change == "sidebar":
+        about.write_text(about.read_text(encoding="utf-8").replace("title: 关于本站\n", "title: 关于本站\n2026: 年度\n"),
+                         encoding="utf-8")
     first = run_generator("build", *paths, "--out", "site", cwd=project)
     assert first.returncode == 0, first.stderr
     if change == "theme":
@@ -548,6 +554,9 @@ def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_co
         about.write_text(about.read_text(encoding="utf-8") + "\n内容已修改。\n", encoding="utf-8")
     elif change == "included":
         part.write_text("收录的段落。内容已修改。\n", encoding="utf-8")
+    elif change == "sidebar":
+        explainer.write_text(explainer.read_text(encoding="utf-8").replace("---\ntitle:", "---\nstatus: new\ntitle:", 1),
+                             encoding="utf-8")
     warm = run_generator("build", *paths, "--out", "site", cwd=project)
     assert warm.returncode == 0, warm.stderr
     cold = run_generator("build", *paths, "--out", "cold/site", cwd=project)
@@ -556,5 +565,45 @@ def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_co
     home = (project / "site" / "index.html").read_text(encoding="utf-8")
     assert ("<!-- theme changed -->" in home) is (change == "theme")
     assert ("md-top" in home) is (change != "config")
+    assert ("md-status--new" in home) is (change == "sidebar")
     assert ("内容已修改" in (project / "site" / "about" / "index.html").read_text(encoding="utf-8")) is (
         change in ("content", "included"))
+
+
+def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_path, monkeypatch):
+    """Where the spare cannot be made like a fresh folder (here: a folder in it cannot be emptied), it goes
+    back where it was claimed, untouched from then on, and the notices folder starts empty."""
+    import generator.mkdocs_notices as mn
+
+    spare = tmp_path / "work" / "spare-notices"
+    (spare / "a").mkdir(parents=True)
+    (spare / "a" / "index.html").write_text("published page", encoding="utf-8")
+    (spare / "a" / "extra").mkdir()
+    (spare / "gone").mkdir()
+
+    def cannot(folder):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(mn, "_only_the_page", cannot)
+    plugin = mn.NoticePagesPlugin({"a": None}, links=mn.PageLinks(None, {}, spare=str(spare)))
+    notices = tmp_path / "work" / "site" / "notices"
+    notices.parent.mkdir()
+    assert plugin._adopt_spare(str(notices)) == set()
+    assert notices.is_dir() and not any(notices.iterdir())
+    assert (spare / "a" / "index.html").read_text(encoding="utf-8") == "published page"
+
+
+@pytest.mark.parametrize("line", ["INHERIT: base.yml", "site_author: !ENV [AUTHOR, 县民政局]",
+                                  "  - pymdownx.superfences:\n      preserve_tabs: !!python/name:builtins.True"])
+def test_theme_pages_are_not_remembered_where_the_config_file_does_not_hold_all_the_config(tmp_path, line):
+    from mkdocs.config import load_config
+
+    from generator.mkdocs_pages import site_key
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "base.yml").write_text("site_description: 示范\n", encoding="utf-8")
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text("site_name: 示范县\nmarkdown_extensions:\n  - toc\n", encoding="utf-8")
+    assert site_key(load_config(str(config_file)), None) is not None
+    config_file.write_text(f"site_name: 示范县\nmarkdown_extensions:\n  - toc\n{line}\n", encoding="utf-8")
+    assert site_key(load_config(str(config_file)), None) is None
