@@ -37,6 +37,11 @@ from .site import build_site
 from .validate import validate
 from .workdays import WorkCalendar
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: staging folders of killed builds are not swept there
+    fcntl = None  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -117,7 +122,9 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
     paths.out.parent.mkdir(parents=True, exist_ok=True)
     for stale in paths.out.parent.glob(f".{paths.out.name}.old-*"):  # left by a machine that stopped midway
         shutil.rmtree(stale, ignore_errors=True)
+    sweep_abandoned_staging(paths.out)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
+    held = hold_staging(work)
     try:
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
         links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE),
@@ -152,6 +159,8 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         work = discard_in_background(work)  # the rest of the old site
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if held is not None:
+            os.close(held)
     return BuildResult(decisions, mask_record, warnings, len(rendered.pages) + len(rendered.notices))
 
 
@@ -221,6 +230,48 @@ def keep_spare(old_site: Path, out: Path) -> None:
             os.rename(notices, spare_dir(out))
     except OSError:
         pass  # the next build makes its folders
+
+
+# A build holds a lock on a file in its staging folder while it runs; the kernel lets go of it when the
+# process ends, however it ends. A staging folder whose lock can be taken was left by a build that was
+# killed (or a machine that lost power): with the site it was making and the spare notices folder it had
+# claimed (~900 MB for a county), it would stay for good.
+STAGING_LOCK = ".building"
+
+
+def hold_staging(work: Path) -> int | None:
+    """Lock this build's staging folder for as long as the returned descriptor is open."""
+    if fcntl is None:
+        return None
+    # Locked before it has the name a sweep looks for, so no sweep can take it first.
+    fd = os.open(work / (STAGING_LOCK + ".new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(work / (STAGING_LOCK + ".new"), work / STAGING_LOCK)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def sweep_abandoned_staging(out: Path) -> None:
+    """Delete the staging folders of builds of `out` that ended without cleaning up; a folder whose build
+    is running (its lock held), or without a lock yet (just made), is left alone."""
+    if fcntl is None:
+        return
+    for folder in out.parent.glob(f".{out.name}.build-*"):
+        try:
+            fd = os.open(folder / STAGING_LOCK, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a build is running there
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def discard_in_background(work: Path) -> Path:

@@ -607,3 +607,46 @@ def test_theme_pages_are_not_remembered_where_the_config_file_does_not_hold_all_
     assert site_key(load_config(str(config_file)), None) is not None
     config_file.write_text(f"site_name: 示范县\nmarkdown_extensions:\n  - toc\n{line}\n", encoding="utf-8")
     assert site_key(load_config(str(config_file)), None) is None
+
+
+def test_the_staging_folder_of_a_killed_build_is_swept_by_the_next_and_a_running_ones_is_not(project):
+    """A build killed mid-way (SIGKILL: no clean-up runs) leaves its staging folder, with the site it was
+    making and the spare notices folder it claimed; the next build deletes it. A folder whose build still
+    holds its lock, and one just made (no lock yet), are left alone."""
+    import fcntl
+    import signal
+    import time
+
+    from generator.build import STAGING_LOCK
+
+    args = ["build", "--data", "data", "--content", "content", "--templates", "templates", "--config",
+            "mkdocs.yml", "--today", "2026-11-30", "--out", "site"]
+    assert run_generator(*args, cwd=project).returncode == 0
+    assert run_generator(*args, cwd=project).returncode == 0  # a spare notices folder now waits
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("GENERATOR_DEBUG", None)
+    killed = subprocess.Popen([sys.executable, "-m", "generator", *args], cwd=project, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(project.glob(".site.build-*/spare-notices")) and killed.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    left = list(project.glob(".site.build-*"))
+    assert len(left) == 1 and (left[0] / STAGING_LOCK).is_file()  # the spare claimed, then killed
+    running = project / ".site.build-running"
+    running.mkdir()
+    held = os.open(running / STAGING_LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fresh = project / ".site.build-fresh"
+    fresh.mkdir()
+    try:
+        done = run_generator(*args, cwd=project)
+        assert done.returncode == 0, done.stderr
+        assert sorted(p.name for p in project.glob(".site.build-*")) == [".site.build-fresh", ".site.build-running"]
+    finally:
+        os.close(held)
+    cold = run_generator(*args[:-1], "cold/site", cwd=project)
+    assert cold.returncode == 0
+    assert tree_bytes(project / "site") == tree_bytes(project / "cold" / "site")
