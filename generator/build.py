@@ -124,8 +124,9 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         shutil.rmtree(stale, ignore_errors=True)
     sweep_abandoned_staging(paths.out)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
-    held = hold_staging(work)
+    held = None
     try:
+        held = hold_staging(work)
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
         links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE),
                           spare=claim_spare(paths.out, work))
@@ -244,7 +245,10 @@ def hold_staging(work: Path) -> int | None:
     if fcntl is None:
         return None
     # Locked before it has the name a sweep looks for, so no sweep can take it first.
-    fd = os.open(work / (STAGING_LOCK + ".new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(work / (STAGING_LOCK + ".new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return None  # not swept if the build is killed; the build itself goes on
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.rename(work / (STAGING_LOCK + ".new"), work / STAGING_LOCK)
