@@ -541,23 +541,31 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
     prefilter = _job["prefilter"]
     findings, used = [], {}
     prefix = f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
+    # Every folder name of the chunk in one scan, as _audit_chunk does; where one may hold something, each alone.
+    folders_clean = prefilter is not None and prefilter.clean_name(
+        "\n".join(rel.rpartition("/")[2] for rel, kind, _ in chunk if kind == "dir"))
+    top = str(root)
     for entry in chunk:
         rel, kind, _ = entry
-        path = root / rel
         if kind != "file":
-            findings += _audit_chunk([entry])
+            if not (kind == "dir" and folders_clean):
+                findings += _audit_chunk([entry])
             continue
-        data = path.read_bytes()
-        if HEX_RUN in data.translate(HEX_MAP):
+        with open(os.path.join(top, rel), "rb") as file:
+            data = file.read()
+        path = root / rel
+        digest = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00")
+        digest.update(data)
+        key = digest.hexdigest()
+        if key in memo:  # only files without a 64-hex run are remembered (below): these bytes have none
+            used[key] = memo[key]
+            findings += [Finding(**f) for f in memo[key]]
+        elif HEX_RUN in data.translate(HEX_MAP):
             findings += audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
-            continue
-        key = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00" + data).hexdigest()
-        if key in memo:
-            found = [Finding(**f) for f in memo[key]]
         else:
             found = audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
-        used[key] = [asdict(f) for f in found]
-        findings += found
+            used[key] = [asdict(f) for f in found]
+            findings += found
     return findings, used
 
 

@@ -288,3 +288,42 @@ def test_a_name_cell_is_a_masked_name_not_just_a_cell_with_an_asterisk(tmp_path,
     assert ("unmasked-name" in [f.kind for f in findings]) is flagged
     assert all("李四" not in f.format() and "测试甲" not in f.format() for f in findings)
 
+
+
+def test_the_build_audit_memo_reuses_only_what_it_may(tmp_path, monkeypatch):
+    """audit_memo (the build's audit): a file's findings are remembered by its path and bytes; changed
+    bytes are audited anew; a file holding a 64-hex run is never remembered (the person keys change
+    from build to build), so a key that has become a person's is found."""
+    from generator import audit as audit_module
+    from generator.audit import audit_memo
+
+    key = "cd" * 32
+    root = site_with(tmp_path, "notices/a/index.html", "<p>干净</p>")
+    (root / "hashes.json").write_text(json.dumps({"digest": key}), encoding="utf-8")
+    findings, memo = audit_memo(root, frozenset(), frozenset(), {})
+    assert findings == [] and len(memo) == 2  # index.html and notices/a/index.html; never hashes.json
+
+    # A remembered file is not audited again: its findings come from the memo.
+    audited = []
+    real = audit_module.audit_file
+    monkeypatch.setattr(audit_module, "audit_file", lambda path, *a, **k: audited.append(path.name) or real(path, *a, **k))
+    planted = {k: [{"file": "x", "line": None, "kind": "id-number", "excerpt": "990100********1234",
+                    "severity": "error", "note": ""}] for k in memo}
+    findings, again = audit_memo(root, frozenset(), frozenset(), planted)
+    assert audited == ["hashes.json"] and again == planted and [f.kind for f in findings] == ["id-number"] * 2
+
+    # The 64-hex run is now a person's key: found, though the bytes did not change.
+    audited.clear()
+    findings, _ = audit_memo(root, frozenset(), frozenset({key}), memo)
+    assert [f.kind for f in findings] == ["person-key"] and audited == ["hashes.json"]
+
+    # Changed bytes under a remembered path are audited anew.
+    (root / "notices/a/index.html").write_text(f"<td>{RAW_ID}</td>", encoding="utf-8")
+    findings, _ = audit_memo(root, frozenset(), frozenset(), memo)
+    assert [f.kind for f in findings] == ["id-number"] and RAW_ID not in findings[0].format()
+
+    # Folder names are checked too (all of a chunk's at once, then one by one where one may hold something).
+    (root / "notices" / RAW_ID).mkdir()
+    findings, _ = audit_memo(root, frozenset(), frozenset(), {})
+    assert sorted(f.kind for f in findings) == ["id-number", "id-number"]
+    assert all(RAW_ID not in f.format() for f in findings)
