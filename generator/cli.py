@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .detect import redact
 from .audit import Finding, RawValues, as_json, audit, failed, summary
-from .build import Paths, build
 from .load import load, load_for_audit
 from .masking_report import masking_report
 from .programs import all_programs
@@ -166,6 +165,8 @@ def _build(args: argparse.Namespace) -> int:
         _say(f"找不到{what}“{path}”。请先进入项目目录（有 mkdocs.yml 的那个目录）再运行，或用 {option} 写明位置。")
     if missing:
         return EXIT_USAGE
+    from .build import Paths, build  # MkDocs and the theme: imported by the commands that build only
+
     paths = Paths(args.data, args.content, args.templates, args.config, args.out)
     started = time.monotonic()
     try:
