@@ -37,8 +37,15 @@ class WorkCalendar:
         # A year's file may also move days late in the previous December: explicit days win everywhere.
         self.workdays = frozenset().union(*(y.workdays for y in self.years.values()))
         self.days_off = frozenset().union(*(y.days_off for y in self.years.values()))
+        self._known: dict[dt.date, bool] = {}  # a county's periods ask about the same few hundred days
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> bool:
         if day in self.workdays:
             return True
         if day in self.days_off:
