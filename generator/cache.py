@@ -32,6 +32,7 @@ class Cache:
         self.staged: list[tuple[str, str, str]] = []
         self._used: dict[str, dict[str, str]] = {}  # kind -> this build's entries
         self._replace: set[tuple[str, str]] = set()  # (kind, key) of stored entries found damaged
+        self._stored: dict[str, set[str]] = {}  # kind -> the keys `entries` found stored (saves a query at the end)
         self._conn: sqlite3.Connection | None = None
         self._conn_pid = 0
 
@@ -116,9 +117,11 @@ class Cache:
         if conn is None:
             return {}
         try:
-            return dict(conn.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)))
+            found = dict(conn.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)))
         except sqlite3.Error:
             return {}
+        self._stored[kind] = set(found)
+        return found
 
     def remember(self, kind: str, key: str, value: str | bytes) -> None:
         self._used.setdefault(kind, {})[key] = value
@@ -178,7 +181,13 @@ class Cache:
                 conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
                              "value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
                 for kind, used in sorted(self._used.items()):
-                    old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
+                    # The keys stored when this build read them. Another build that saved meanwhile may have
+                    # added entries (they stay until a build that does not use them saves) or deleted some
+                    # this one uses (they are missed and made again by the next build): never a wrong value,
+                    # entries being keyed by everything they are made from.
+                    old = self._stored.get(kind)
+                    if old is None:
+                        old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
                     conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                                      [(kind, key, value) for key, value in used.items()
                                       if key not in old or (kind, key) in self._replace])

@@ -3,6 +3,7 @@
 The county-year benchmark itself (15,000 notices) is bench/county.py, never a test.
 """
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -322,6 +323,41 @@ def test_a_damaged_cache_entry_is_computed_anew_and_replaced(tmp_path):
     cache.prune()
     cache = Cache(tmp_path)
     assert cache.remembered("kind", "key", cache.entries("kind"), lambda: pytest.fail("not replaced"), fits) == ["again"]
+
+
+def test_the_cache_keeps_what_a_build_used_and_drops_the_rest(tmp_path):
+    """Saving writes this build's new entries and deletes the ones it did not use, kind by kind, whether
+    the build read a kind whole (`entries`, whose keys are then not asked for again) or key by key."""
+    import sqlite3
+
+    from generator.cache import Cache
+
+    def stored() -> dict[str, set[str]]:
+        with contextlib.closing(sqlite3.connect(tmp_path / "cache.sqlite")) as conn:
+            found: dict[str, set[str]] = {}
+            for kind, key in conn.execute("SELECT kind, key FROM entries"):
+                found.setdefault(kind, set()).add(key)
+            return found
+
+    cache = Cache(tmp_path)
+    for kind in ("whole", "by-key", "unused"):
+        for key in ("a", "b"):
+            cache.remember(kind, key, f"{kind}-{key}")
+    cache.prune()
+    assert stored() == {"whole": {"a", "b"}, "by-key": {"a", "b"}, "unused": {"a", "b"}}
+
+    cache = Cache(tmp_path)
+    known = cache.entries("whole")
+    assert known == {"a": "whole-a", "b": "whole-b"}
+    cache.remember("whole", "a", known["a"])
+    cache.remember("whole", "c", "whole-c")
+    assert cache.lookup("by-key", "b") == "by-key-b"
+    cache.remember("by-key", "b", "by-key-b")
+    cache.remember("by-key", "c", "by-key-c")
+    cache.prune()
+    assert stored() == {"whole": {"a", "c"}, "by-key": {"b", "c"}, "unused": {"a", "b"}}
+    cache = Cache(tmp_path)
+    assert cache.entries("whole")["c"] == "whole-c" and cache.lookup("by-key", "c") == "by-key-c"
 
 
 def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(project):
