@@ -129,7 +129,8 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         held = hold_staging(work)
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
         links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE),
-                          spare=claim_spare(paths.out, work))
+                          # without the lock a killed build's staging folder is never swept: it must not hold the spare
+                          spare=claim_spare(paths.out, work) if held is not None else None)
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
                                         cache, links)

@@ -91,6 +91,7 @@ class NoticePagesPlugin(BasePlugin):
         self.env = None
         self.files: Files | None = None
         self.captured: tuple[Page, str] | None = None  # a page's HTML before its lists (mkdocs_pages.PageMemo)
+        self.page_mode: int | None = None  # the permissions of a page written now (on_post_build)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         for notice_id in self.notices:
@@ -153,6 +154,9 @@ class NoticePagesPlugin(BasePlugin):
         head, middle, tail, canonical = self.shell(config)
         shell = digest(head, middle, tail, canonical)
         root = config.site_dir
+        umask = os.umask(0o022)  # read (there is no other way) and put back at once
+        os.umask(umask)
+        self.page_mode = 0o666 & ~umask  # what `open` gives a page written now
         adopted = self._adopt_spare(os.path.join(root, "notices"))
         for notice_id, page in self.notices.items():
             folder = os.path.join(root, "notices", notice_id)
@@ -182,7 +186,9 @@ class NoticePagesPlugin(BasePlugin):
         """Link the published page into the new site when it was made from the same key and is still
         the very file that build wrote (same inode, size and modification time): a page edited or
         replaced since, or a record that does not match the published site, is written anew.
-        Files are never changed in place (every build writes new ones), so the link is safe.
+        Files are never changed in place (every build writes new ones), so the link is safe. A page
+        whose permissions differ from what a page written now gets (an earlier build ran with another
+        umask) is written anew, so that the site is as readable as a fresh one.
         `adopted`: `dest` may be there already (the spare's page); kept only if it is that very file."""
         old = self.links.previous.get(notice_id)
         if self.links.published is None or not old or old[0] != key:
@@ -190,7 +196,7 @@ class NoticePagesPlugin(BasePlugin):
         src = os.path.join(self.links.published, "notices", notice_id, "index.html")
         try:
             st = os.stat(src)
-            if [st.st_ino, st.st_size, st.st_mtime_ns] != old[1:]:
+            if [st.st_ino, st.st_size, st.st_mtime_ns] != old[1:] or stat.S_IMODE(st.st_mode) != self.page_mode:
                 return False
             if adopted:
                 try:
@@ -203,6 +209,12 @@ class NoticePagesPlugin(BasePlugin):
                 if there is not None:
                     os.unlink(dest)
             os.link(src, dest)
+            # By path: a build that put its site in place since the stat has made `src` another file.
+            linked = os.lstat(dest)
+            if (linked.st_ino, linked.st_dev, linked.st_size, linked.st_mtime_ns) != (
+                    st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns):
+                os.unlink(dest)
+                return False
         except OSError:  # gone, or a file system without hard links: write it
             return False
         self.links.written[notice_id] = list(old)
@@ -227,11 +239,16 @@ class NoticePagesPlugin(BasePlugin):
             return set()
         adopted = set()
         try:
+            # Folders as a fresh build makes them (an earlier build may have run with another umask, or
+            # someone made one read-only): the mode MkDocs gave the site folder.
+            fresh = stat.S_IMODE(os.stat(os.path.dirname(notices_dir)).st_mode)
+            os.chmod(notices_dir, fresh)
             with os.scandir(notices_dir) as listing:
                 entries = list(listing)
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in self.notices:
+                        os.chmod(entry.path, fresh)
                         _only_the_page(entry.path)
                         adopted.add(entry.name)
                     else:

@@ -686,3 +686,78 @@ def test_the_staging_folder_of_a_killed_build_is_swept_by_the_next_and_a_running
     cold = run_generator(*args[:-1], "cold/site", cwd=project)
     assert cold.returncode == 0
     assert tree_bytes(project / "site") == tree_bytes(project / "cold" / "site")
+
+
+def _modes(root: Path) -> dict[str, int]:
+    import stat
+
+    return {p.relative_to(root).as_posix(): stat.S_IMODE(p.lstat().st_mode) for p in root.rglob("*")}
+
+
+def test_pages_and_folders_taken_over_from_earlier_builds_get_the_permissions_of_a_fresh_build(project):
+    """A build run with a strict umask (077: pages readable by the clerk alone) must not leave its
+    permissions to later builds through linked pages or the spare notices folder: the web server
+    could no longer read them. Nor may a spare folder someone made read-only stop a build."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("GENERATOR_DEBUG", None)
+
+    def build_with(umask: int, out: str = "site") -> None:
+        done = subprocess.run([sys.executable, "-m", "generator", "build", "--today", "2026-11-30", "--out", out],
+                              cwd=project, env=env, capture_output=True, text=True, timeout=300,
+                              preexec_fn=lambda: os.umask(umask))
+        assert done.returncode == 0, done.stderr[-2000:]
+
+    build_with(0o077)
+    assert {m for m in _modes(project / "site/notices").values()} <= {0o700, 0o600}
+    build_with(0o022)  # pages linked from the 077 site, unless written anew
+    spare = project / ".site.spare-notices"
+    folders = sorted(p for p in spare.iterdir())
+    assert folders and all(p.stat().st_mode & 0o777 == 0o700 for p in folders)  # the 077 site's folders
+    folders[0].chmod(0o555)
+    build_with(0o022)  # takes over the 077 folders
+    build_with(0o022, "cold/site")
+    assert _modes(project / "site") == _modes(project / "cold/site")
+    assert tree_bytes(project / "site") == tree_bytes(project / "cold/site")
+
+
+def test_a_page_is_not_linked_where_the_published_one_was_replaced_meanwhile(tmp_path, monkeypatch):
+    """`_reuse` checks the published page and then links it, both by path: a build that swapped its site
+    in between makes the path another build's page, which must not be published by this one."""
+    import generator.mkdocs_notices as mn
+
+    published = tmp_path / "published"
+    (published / "notices" / "a").mkdir(parents=True)
+    page = published / "notices" / "a" / "index.html"
+    page.write_text("the page this build's record is of", encoding="utf-8")
+    other = tmp_path / "other.html"
+    other.write_text("another build's page", encoding="utf-8")
+    st = page.stat()
+    plugin = mn.NoticePagesPlugin({"a": None}, links=mn.PageLinks(str(published), {"a": ["key", st.st_ino, st.st_size,
+                                                                                       st.st_mtime_ns]}))
+    plugin.page_mode = st.st_mode & 0o777
+    dest = tmp_path / "new" / "index.html"
+    dest.parent.mkdir()
+    assert plugin._reuse("a", "key", str(dest)) and dest.stat().st_ino == st.st_ino
+    dest.unlink()
+    link = os.link
+    monkeypatch.setattr(mn.os, "link", lambda src, dst: link(other, dst))  # the swap, between stat and link
+    assert not plugin._reuse("a", "key", str(dest)) and not dest.exists()
+
+
+def test_a_build_without_its_staging_lock_does_not_claim_the_spare_notices_folder(project, monkeypatch):
+    """Without the lock a killed build's staging folder is never swept: the spare (~900 MB for a county)
+    must not be in it."""
+    import datetime as dt
+
+    import generator.build as gb
+
+    def paths() -> gb.Paths:
+        return gb.Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                        project / "site")
+
+    for _ in range(2):
+        gb.build(paths(), dt.date(2026, 11, 30), pdfs=False)
+    assert gb.spare_dir(project / "site").is_dir()
+    monkeypatch.setattr(gb, "hold_staging", lambda work: None)
+    monkeypatch.setattr(gb, "claim_spare", lambda out, work: pytest.fail("claimed without the lock"))
+    gb.build(paths(), dt.date(2026, 11, 30), pdfs=False)
