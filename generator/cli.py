@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import os
 import re
 import sys
@@ -322,6 +323,26 @@ def _build_many(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
+# What each command leaves undone when the machine stops it (a build changes nothing before the swap).
+_UNDONE = {"build": "网站没有更新，原有网站没有改动", "build-many": "没有完成", "import": "名单没有导入",
+           "audit": "审计没有完成", "demo": "示范数据没有写完", "keygen": "密钥没有生成"}
+
+
+def _machine_problem(exc: BaseException, command: str) -> str | None:
+    """A Chinese message for an OSError the clerk can put right (no space, no permission), else None.
+    The file's name is not shown: a raw roster may be named after a person."""
+    if not isinstance(exc, OSError):
+        return None
+    undone = _UNDONE.get(command, "没有完成")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"磁盘空间不足，{undone}。请清理磁盘后重新运行"
+                "（一个县的网站连同生成时的临时目录和缓存约需 2 GB 空闲空间）。")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"没有权限读写需要的文件或目录（{'磁盘是只读的' if exc.errno == errno.EROFS else '权限不够'}），"
+                f"{undone}。请检查数据目录和网站目录的权限，或换一个有写权限的目录后重新运行。")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -335,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if os.environ.get("GENERATOR_DEBUG"):
             raise
+        machine = _machine_problem(exc, args.command)
+        if machine:  # a full disk or a folder it may not write: the clerk can put it right
+            _say(machine)
+            return EXIT_PROBLEMS
         # The exception's text may quote a value from the data, so only its type and place are shown.
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         _say(f"程序内部错误（{type(exc).__name__}，{Path(frame.filename).name} 第{frame.lineno}行）。"

@@ -1,6 +1,8 @@
 """End to end: the real command line builds the demo county; failures change nothing."""
 
+import errno
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -243,3 +245,29 @@ def test_each_notice_has_a_one_page_a4_pdf(demo_site):
     assert "https://gongshi.example.org/notices/2026-11-25-taoyuan-gs/" in text
     html = page(demo_site, "notices/2026-11-25-taoyuan-gs")
     assert 'href="../../pdf/2026-11-25-taoyuan-gs.pdf"' in html
+
+
+@pytest.mark.parametrize(("error", "says"), [(errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有权限"),
+                                             (errno.EROFS, "磁盘是只读的")])
+def test_a_full_disk_or_a_folder_without_permission_is_said_in_chinese_without_the_file_name(
+        project, monkeypatch, capsys, error, says):
+    """What the clerk can put right is said so (exit 1), not as an internal error; the file's name is not
+    shown (a raw roster may be named after a person); the published site is untouched."""
+    import generator.build as gb
+    from generator.cli import main
+
+    monkeypatch.chdir(project)
+    assert main(["build", "--today", "2026-11-30"]) == 0
+    before = tree_bytes(project / "site")
+    capsys.readouterr()
+
+    def stopped(*args, **kwargs):
+        raise OSError(error, os.strerror(error), str(project / "张测试.xlsx"))
+
+    monkeypatch.setattr(gb, "build_site", stopped)
+    assert main(["build", "--today", "2026-11-30"]) == 1
+    said = capsys.readouterr().err
+    assert says in said and "原有网站没有改动" in said and "张测试" not in said and "内部错误" not in said
+    assert tree_bytes(project / "site") == before
+    monkeypatch.setattr(gb, "build_site", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    assert main(["build", "--today", "2026-11-30"]) == 3  # anything else stays an internal error
