@@ -553,7 +553,6 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
             continue
         with open(os.path.join(top, rel), "rb") as file:
             data = file.read()
-        path = root / rel
         digest = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00")
         digest.update(data)
         key = digest.hexdigest()
@@ -561,9 +560,9 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
             used[key] = memo[key]
             findings += [Finding(**f) for f in memo[key]]
         elif HEX_RUN in data.translate(HEX_MAP):
-            findings += audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
+            findings += audit_file(root / rel, rel, allowed, keys, data=data, prefilter=prefilter)
         else:
-            found = audit_file(path, rel, allowed, keys, data=data, prefilter=prefilter)
+            found = audit_file(root / rel, rel, allowed, keys, data=data, prefilter=prefilter)
             used[key] = [asdict(f) for f in found]
             findings += found
     return findings, used
