@@ -23,6 +23,7 @@ class Cache:
     """Content-addressed files under `root` (kept outside the published site). Writes are atomic."""
 
     FILE_KINDS = ("pdf",)
+    OBSOLETE_KINDS = ("search",)  # kinds earlier versions kept (notice titles' search text, by title)
 
     def __init__(self, root: Path | None):
         self.root = root
@@ -180,6 +181,7 @@ class Cache:
             with conn:
                 conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
                              "value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                conn.executemany("DELETE FROM entries WHERE kind = ?", [(kind,) for kind in self.OBSOLETE_KINDS])
                 for kind, used in sorted(self._used.items()):
                     # The keys stored when this build read them. Another build that saved meanwhile may have
                     # added entries (they stay until a build that does not use them saves) or deleted some

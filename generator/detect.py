@@ -252,14 +252,13 @@ _NOT_A_SURNAME_TAGS = frozenset({"v", "p", "c", "d", "u", "m", "q", "f"})
 
 @functools.cache
 def _posseg():
-    """A part-of-speech tagger of our own on jieba's packaged dictionary, never jieba's global one: the
-    MkDocs search plugin adds the site's place names to that (jieba.load_userdict), which changes how
-    a text is cut, so results would depend on what ran before in the process. Its dictionary cache
+    """A part-of-speech tagger of our own on jieba's packaged dictionary, never jieba's global one: Material's
+    search plugin adds the site's place names to that (jieba.load_userdict; ours does not, mkdocs_jieba),
+    which changes how a text is cut, so results would depend on what ran before in the process. Its dictionary cache
     lives in a folder of this user's, checked against the dictionary's date."""
     import logging
     import os
     import sys
-    import tempfile
 
     import jieba
 
@@ -271,18 +270,30 @@ def _posseg():
 
     tags = dict(jieba.posseg.dt.word_tag_tab) if pristine else None
     jieba.setLogLevel(logging.ERROR)
-    tokenizer = jieba.Tokenizer(packaged)
+    tokenizer = new_tokenizer(packaged)
+    if tags is None:
+        return jieba.posseg.POSTokenizer(tokenizer)  # loads on first use (~1 s): only for texts that may hold a name
+    tagger = object.__new__(jieba.posseg.POSTokenizer)  # as POSTokenizer(tokenizer), less reading the tags again
+    tagger.tokenizer, tagger.word_tag_tab = tokenizer, tags
+    return tagger
+
+
+def new_tokenizer(dictionary: str | None = None):
+    """A jieba tokenizer of our own on `dictionary` (jieba's packaged one by default), never jieba's global
+    one, whose words other code may add to; it keeps its model cache in a folder of this user's."""
+    import os
+    import tempfile
+
+    import jieba
+
+    tokenizer = jieba.Tokenizer(dictionary or os.path.join(os.path.dirname(jieba.__file__), "dict.txt"))
     private = os.path.join(tempfile.gettempdir(), f"gongshi-jieba-{os.getuid() if hasattr(os, 'getuid') else 0}")
     try:
         os.makedirs(private, mode=0o700, exist_ok=True)
         tokenizer.tmp_dir = private
     except OSError:
         pass  # jieba's own temporary folder, as before
-    if tags is None:
-        return jieba.posseg.POSTokenizer(tokenizer)  # loads on first use (~1 s): only for texts that may hold a name
-    tagger = object.__new__(jieba.posseg.POSTokenizer)  # as POSTokenizer(tokenizer), less reading the tags again
-    tagger.tokenizer, tagger.word_tag_tab = tokenizer, tags
-    return tagger
+    return tokenizer
 
 
 def _surname_of(word: str) -> str | None:

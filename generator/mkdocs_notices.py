@@ -30,7 +30,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_build_date
 
-from .notice_pages import Cache, NoticePage, code_digest, digest, fill_blocks
+from . import mkdocs_jieba
+from .notice_pages import Cache, NoticePage, digest, fill_blocks
 
 SHELL_ID = "x0notice0shell0x"
 TITLE = "X0NOTICE0TITLE0X"
@@ -114,22 +115,9 @@ class NoticePagesPlugin(BasePlugin):
         index = getattr(search, "search_index", None)
         if index is None or not getattr(search, "config", {}).get("enabled", True):
             return
-        jieba_segment = getattr(index, "_segment_chinese", None) if _has_jieba() else None
-        # The words jieba keeps whole (division and program names) decide how a title is cut.
-        words = search.config.get("jieba_dict_user") or ""
-        dictionary = digest(code_digest(), words and open(words, "rb").read())
-        known = self.cache.entries("search") if jieba_segment is not None else {}  # one query, not 30,000
-
-        def segment(text: str) -> str:  # jieba takes ~0.1 ms a title: remembered across builds
-            if jieba_segment is None:
-                return text
-            key = digest(dictionary, text)
-            found = known.get(key)
-            if not isinstance(found, str):
-                found = jieba_segment(text)
-            self.cache.remember("search", key, found)
-            return found
-
+        # Cut into words as Material cuts them; each run of characters is cut once a build and remembered
+        # across builds (mkdocs_jieba.py): a county's 15,000 titles hold a few thousand runs.
+        segment = mkdocs_jieba.segmenter() or (lambda text: text)
         for notice_id, page in self.notices.items():
             index.entries.append({"location": f"notices/{notice_id}/", "title": segment(page.title),
                                   "text": segment(f"{page.issuer} {page.document_number}")})
@@ -291,14 +279,6 @@ def _only_the_page(folder: str) -> None:
 
 
 _SEARCH_MARKERS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
-
-
-def _has_jieba() -> bool:
-    try:
-        import jieba  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _join(site_url: str | None, path: str) -> str:

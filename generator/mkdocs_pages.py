@@ -2,9 +2,9 @@
 
 MkDocs renders each of its ~250 pages with the theme and the search plugin cuts its text into words
 with jieba: about 10 ms a page, 2-3 s a county build, though one approval changes four or five of them.
-A page's HTML (before the notice lists are filled in, `NoticePagesPlugin.on_post_page`) and its search
-entries are kept in the build cache under a key made of everything the theme and the search plugin
-read for it:
+A page's HTML (before the notice lists are filled in, `NoticePagesPlugin.on_post_page`), its search
+entries and the keys of the jieba cuts they were made with (`mkdocs_jieba`: kept while the page is)
+are kept in the build cache under a key made of everything the theme and the search plugin read for it:
 
 - the page: its source path, address, title, HTML content (Markdown already converted, links already
   checked), front matter and table of contents;
@@ -100,8 +100,9 @@ class PageMemo:
     """Wraps MkDocs' `_build_page` for one build (`patched`); `plugin` is the NoticePagesPlugin, which
     hands over each page's HTML before its notice lists are filled in (`captured`)."""
 
-    def __init__(self, plugin, site: str | None):
+    def __init__(self, plugin, site: str | None, jieba=None):
         self.plugin, self.cache, self.site = plugin, plugin.cache, site
+        self.jieba = jieba  # mkdocs_jieba.LazyJieba: a page taken from the cache keeps the cuts it was made with
         self.known = self.cache.entries(KIND)
         self.known_renders = self.cache.entries(RENDER_KIND)
         self._nav_key: str | None = None
@@ -127,7 +128,9 @@ class PageMemo:
                 with contextlib.suppress(Exception):  # damaged: built anew and replaced
                     value = pickle.loads(blob)  # noqa: S301 - the cache is this tool's own
             if _fits(value):
-                output, entries = value
+                output, entries, cuts = value
+                if self.jieba is not None:
+                    self.jieba.keep(cuts)
                 if index is not None:
                     index.entries.extend(copy.deepcopy(entries))
                 output = self.plugin.on_post_page(output, page=page, config=config)
@@ -137,6 +140,7 @@ class PageMemo:
                 self.hits += 1
                 return None
             start = len(index.entries) if index is not None else 0
+            mark = len(self.jieba.used) if self.jieba is not None else 0
             self.plugin.captured = None
             original(page, config, doc_files, nav, env, dirty, excluded)
             captured, self.plugin.captured = self.plugin.captured, None
@@ -144,9 +148,10 @@ class PageMemo:
             if captured is None or captured[0] is not page:
                 return None  # not seen by the plugin: nothing to remember
             entries = copy.deepcopy(index.entries[start:]) if index is not None else []
+            cuts = self.jieba.keys_since(mark) if self.jieba is not None else []
             if blob is not None:
                 self.cache.replace(KIND, key)
-            self.cache.remember(KIND, key, pickle.dumps((captured[1], entries), protocol=pickle.HIGHEST_PROTOCOL))
+            self.cache.remember(KIND, key, pickle.dumps((captured[1], entries, cuts), protocol=pickle.HIGHEST_PROTOCOL))
             return None
 
         return build_page
@@ -224,8 +229,9 @@ def _is_notice(file) -> bool:
 
 
 def _fits(value: object) -> bool:
-    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
-            and isinstance(value[1], list) and all(isinstance(e, dict) for e in value[1]))
+    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], str)
+            and isinstance(value[1], list) and all(isinstance(e, dict) for e in value[1])
+            and isinstance(value[2], list))
 
 
 def _search_index(config):

@@ -16,6 +16,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
 
+from . import mkdocs_jieba
 from .mkdocs_notices import NoticePagesPlugin, PageLinks, ShellError
 from .mkdocs_pages import PageMemo, site_key
 from .cache import Cache
@@ -97,7 +98,9 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
             # announces its dictionary cache on stderr; clerks need none of that.
             logging.getLogger("jieba").setLevel(logging.WARNING)
             # The theme's pages whose inputs did not change are taken from the cache (mkdocs_pages.py).
-            with PageMemo(plugin, site_key(config, str(user_dict) if user_dict else None)).patched():
+            # jieba loads its dictionary only for a text no earlier build cut (mkdocs_jieba.py).
+            with mkdocs_jieba.patched(plugin.cache) as jieba, \
+                    PageMemo(plugin, site_key(config, str(user_dict) if user_dict else None), jieba).patched():
                 mkdocs_build(config)
     except (Abort, ConfigurationError, ShellError) as exc:
         collect.messages.append(str(exc))

@@ -761,3 +761,62 @@ def test_a_build_without_its_staging_lock_does_not_claim_the_spare_notices_folde
     monkeypatch.setattr(gb, "hold_staging", lambda work: None)
     monkeypatch.setattr(gb, "claim_spare", lambda out, work: pytest.fail("claimed without the lock"))
     gb.build(paths(), dt.date(2026, 11, 30), pdfs=False)
+
+
+def test_a_rebuild_loads_jieba_only_for_text_no_kept_build_cut(project, monkeypatch):
+    """The search plugin's jieba (mkdocs_jieba.LazyJieba) loads its dictionary (~1 s) only where a
+    page holds a run of Chinese characters that no earlier build cut; cuts of pages taken from the cache
+    are kept with them, so a page rebuilt from text seen before loads nothing. The site is the one a
+    build without a cache makes."""
+    from generator import mkdocs_jieba
+    from generator.build import Paths, build
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    loads: list[int] = []
+    real = mkdocs_jieba.LazyJieba._jieba
+
+    def counted(self):
+        if not self.loaded:
+            loads.append(1)
+        return real(self)
+
+    monkeypatch.setattr(mkdocs_jieba.LazyJieba, "_jieba", counted)
+
+    def loaded() -> bool:
+        loads.clear()
+        assert build(paths, dt.date(2026, 11, 30), pdfs=False).pages  # failed builds raise
+        return bool(loads)
+
+    assert loaded()  # cold: every run is cut
+    assert not loaded()  # nothing changed
+    assert not loaded()  # the cuts of pages taken from the cache were kept by the build before
+    about = project / "content/about.md"
+    text = about.read_text(encoding="utf-8")
+    seen = "名单上只显示姓氏，名字用“*”代替；不公开身份证号、电话、住址、银行账号、疾病和残疾情况。"
+    assert seen in text
+    about.write_text(text.replace("## 打印", f"{seen}\n\n## 打印"), encoding="utf-8")
+    assert not loaded()  # the about page is built anew from runs cut before
+    about.write_text(text.replace("## 打印", "蓦然回首，那人却在灯火阑珊处。\n\n## 打印"), encoding="utf-8")
+    assert loaded()
+    assert not loaded()
+    index = json.dumps(json.loads((project / "site/search/search_index.json").read_text(encoding="utf-8")),
+                       ensure_ascii=False)
+    assert "\u200b那人\u200b却\u200b在\u200b" in index  # cut into words
+    monkeypatch.undo()
+    shutil.rmtree(project / ".site.cache")
+    cached = tree_bytes(project / "site")
+    build(paths, dt.date(2026, 11, 30), pdfs=False)
+    assert tree_bytes(project / "site") == cached
+
+
+@pytest.mark.parametrize("text", ["关于本站", "2026年12月前林村城市低保对象公布", "A 组：县民政局（123）", "",
+                                  "ABC", "\u200b西\u200b山\u200b", "第1次 临时救助 ——审核意见公示！", "𠮷野家"])
+def test_notice_search_text_is_cut_as_the_search_plugin_cuts_it(text):
+    from material.plugins.search.plugin import SearchIndex
+
+    from generator import mkdocs_jieba
+
+    index = SearchIndex(lang=["zh"], separator=r"[\s\-]+", pipeline=[], fields={}, jieba_dict=None,
+                        jieba_dict_user=None)
+    assert mkdocs_jieba.segmenter()(text) == index._segment_chinese(text)
