@@ -328,18 +328,51 @@ _UNDONE = {"build": "网站没有更新，原有网站没有改动", "build-many
            "audit": "审计没有完成", "demo": "示范数据没有写完", "keygen": "密钥没有生成"}
 
 
-def _machine_problem(exc: BaseException, command: str) -> str | None:
+def _machine_problem(exc: BaseException, args: argparse.Namespace) -> str | None:
     """A Chinese message for an OSError the clerk can put right (no space, no permission), else None.
-    The file's name is not shown: a raw roster may be named after a person."""
+    The file's name is not shown (a raw roster may be named after a person), only which of the folders
+    the clerk named it is in (`_folder_of`)."""
     if not isinstance(exc, OSError):
         return None
-    undone = _UNDONE.get(command, "没有完成")
+    undone = _UNDONE.get(args.command, "没有完成")
+    where = _folder_of(exc, args)
+    where = f"出问题的位置在{where}。" if where else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (f"磁盘空间不足，{undone}。请清理磁盘后重新运行"
+        return (f"磁盘空间不足，{undone}。{where}请清理磁盘后重新运行"
                 "（一个县的网站连同生成时的临时目录和缓存约需 2 GB 空闲空间）。")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (f"没有权限读写需要的文件或目录（{'磁盘是只读的' if exc.errno == errno.EROFS else '权限不够'}），"
-                f"{undone}。请检查数据目录和网站目录的权限，或换一个有写权限的目录后重新运行。")
+                f"{undone}。{where}请检查这个目录的权限，或换一个有写权限的目录后重新运行。")
+    return None
+
+
+# The folders and files a command names (its arguments), as the clerk knows them.
+_OUT = {"build": "网站输出目录", "build-many": "输出目录", "demo": "输出的数据目录", "keygen": "密钥文件"}
+_FOLDERS = (("data", "数据目录"), ("content", "政策解读目录"), ("templates", "模板目录"), ("config", "配置文件"),
+            ("path", "审计的目录"), ("report", "审计报告文件"), ("province", "各县数据目录"))
+
+
+def _folder_of(exc: OSError, args: argparse.Namespace) -> str | None:
+    """Which folder the clerk named holds the file the error is about, as the clerk wrote it: the output
+    folder (with the build's staging folders and cache beside it, `.site.*`), data/, content/ … None
+    for any other file (a raw roster's own name is never shown)."""
+    names = [n for n in (getattr(exc, "filename", None), getattr(exc, "filename2", None)) if isinstance(n, (str, os.PathLike))]
+    for name in names:
+        path = Path(os.path.abspath(name))
+        out = getattr(args, "out", None)
+        if isinstance(out, Path) and args.command in _OUT:
+            home = Path(os.path.abspath(out))
+            if path == home or home in path.parents:
+                return f"{_OUT[args.command]} {out}"
+            beside = path.relative_to(home.parent).parts if home.parent in path.parents else ()
+            if args.command == "build" and beside and beside[0].startswith(f".{home.name}."):
+                return f"{_OUT[args.command]} {out} 旁边的临时目录或缓存（{home.parent}）"
+        for attribute, label in _FOLDERS:
+            folder = getattr(args, attribute, None)
+            if isinstance(folder, Path) and folder.suffix.lower() not in (".xlsx", ".xls", ".csv"):  # a roster's name
+                home = Path(os.path.abspath(folder))
+                if path == home or home in path.parents:
+                    return f"{label} {folder}"
     return None
 
 
@@ -356,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if os.environ.get("GENERATOR_DEBUG"):
             raise
-        machine = _machine_problem(exc, args.command)
+        machine = _machine_problem(exc, args)
         if machine:  # a full disk or a folder it may not write: the clerk can put it right
             _say(machine)
             return EXIT_PROBLEMS

@@ -271,3 +271,33 @@ def test_a_full_disk_or_a_folder_without_permission_is_said_in_chinese_without_t
     assert tree_bytes(project / "site") == before
     monkeypatch.setattr(gb, "build_site", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
     assert main(["build", "--today", "2026-11-30"]) == 3  # anything else stays an internal error
+
+
+def test_a_machine_problem_names_the_folder_the_clerk_named_never_the_file(tmp_path, monkeypatch):
+    """Which of the folders given on the command line holds the file (the output folder, with the build's
+    staging folders and cache beside it; data/; content/ …), as the clerk wrote it; nothing for a file
+    elsewhere, such as a raw roster, nor for an argument that is itself a roster file."""
+    import argparse
+
+    from generator.cli import _machine_problem
+
+    monkeypatch.chdir(tmp_path)
+    build = argparse.Namespace(command="build", data=Path("data"), content=Path("content"),
+                               templates=Path("templates"), config=Path("mkdocs.yml"), out=Path("site"))
+
+    def said(args, filename, error=errno.EACCES):
+        return _machine_problem(OSError(error, os.strerror(error), filename), args)
+
+    assert "网站输出目录 site。" in said(build, str(tmp_path / "site" / "notices" / "x" / "index.html"))
+    staged = said(build, str(tmp_path / ".site.build-1a2b" / "site" / "index.html"), errno.ENOSPC)
+    assert "网站输出目录 site 旁边的临时目录或缓存" in staged and "build-1a2b" not in staged
+    assert "数据目录 data。" in said(build, "data/notices/2026-11-25-taoyuan-gs.yaml")
+    assert "taoyuan" not in said(build, "data/notices/2026-11-25-taoyuan-gs.yaml")
+    for elsewhere in ("/home/clerk/张测试.xlsx", str(tmp_path / ".other" / "x")):
+        message = said(build, elsewhere)
+        assert "没有权限" in message and "出问题的位置" not in message and "张测试" not in message
+    audit = argparse.Namespace(command="audit", path=Path("张测试.xlsx"), data=Path("data"), report=None)
+    assert "张测试" not in said(audit, str(tmp_path / "张测试.xlsx"))
+    imported = argparse.Namespace(command="import", roster=Path("/home/clerk/张测试.csv"), data=Path("data"))
+    assert "张测试" not in said(imported, "/home/clerk/张测试.csv")
+    assert "数据目录 data。" in said(imported, str(tmp_path / "data" / "notices"), errno.EROFS)
