@@ -34,7 +34,7 @@ from .report import Problem
 
 NOTICE_TEMPLATE = "notice.html.j2"
 NOTICE_LIST_TEMPLATE = "_notice_list.html.j2"
-_BLOCK = re.compile(r"<!-- gongshi-notice-list [0-9]+ -->")
+_BLOCK = re.compile(r"<!-- gongshi-notice-list [^\s<>]+ [0-9]+ -->")  # the page's path, its n-th list
 WORKER_MIN_NOTICES = 400  # below this, forking costs more than it saves
 PDF_RECENT_DAYS = 7  # see wants_pdf
 
@@ -142,8 +142,18 @@ def _page_key(job: dict, v) -> tuple[str, bool]:
     # The view's public notice and spec follow from the notice's file and this program's code, which its
     # file key holds (load._load_notice_cached): digesting the key is digesting them, at a tenth of the time.
     source = job["file_keys"].get(v.notice.id)
-    what = (source, v.decision, v.spec.code, v.village, v.town, v.place, v.title, v.path) if source else v
+    # A town's text (with all its villages) is the same for its thousand notices: made once a build.
+    what = (source, v.decision, v.spec.code, _text_of(job, v.village), _text_of(job, v.town), v.place, v.title,
+            v.path) if source else v
     return digest(job["templates"], what, today, job["context"], pdf, job["url_base"]), pdf
+
+
+def _text_of(job: dict, value) -> str:
+    texts = job["texts"]  # id -> (the value, its repr): the value is held, so its id is not reused
+    found = texts.get(id(value))
+    if found is None:
+        found = texts[id(value)] = (value, repr(value))
+    return found[1]
 
 
 def _render_one(index: int) -> tuple:
@@ -189,7 +199,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     # Everything else a template sees (site, divisions for the village names of a count table, the catalog),
     # once: a renamed village must not stay on a cached page.
     context = digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))
-    _JOB.update(views=views, today=today, pdfs=pdfs, templates=templates_digest(templates_dir),
+    _JOB.update(views=views, today=today, pdfs=pdfs, templates=templates_digest(templates_dir), texts={},
                 code=code_digest(), context=context, file_keys=file_keys or {},
                 site=common["site"], url_base=base_url, template=template, common=common,
                 fragments=cache.entries("fragments"), qrs=cache.entries("qr"))  # one query each, not 15,000

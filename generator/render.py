@@ -180,15 +180,32 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     blocks: dict[str, str] = {}
     list_template = env.get_template(NOTICE_LIST_TEMPLATE)
     lists_key = templates_digest(templates_dir)
+    memo = _PageMemo(cache, notices, digest(lists_key, *(common[k] for k in sorted(common) if k not in ("Status", "sources"))))
 
     def page(path: str, template: str, **context) -> None:
+        key = memo.key(path, template, context)
+        found = memo.found(key)
+        if found is None:
+            problems = len(mistakes.problems)
+            found = _page(path, template, **context)
+            if key and len(mistakes.problems) == problems:
+                memo.remember(key, *found)
+        pages[path], made = found
+        for marker, html, list_key in made:
+            blocks[marker] = html
+            if list_key:
+                cache.remember("lists", list_key, html)
+
+    def _page(path: str, template: str, **context) -> tuple[str, list]:
+        """The page's text, and its notice lists: (placeholder, HTML, cache key or "")."""
         href = _url_linker(path)
+        made: list[list[str]] = []
 
         def notice_list(items: list, empty: str) -> str:
             """A placeholder for the HTML list, which mkdocs_notices puts in after MkDocs has run."""
             if not items:
                 return empty
-            marker = f"<!-- gongshi-notice-list {len(blocks) + 1} -->"
+            marker = f"<!-- gongshi-notice-list {path} {len(made) + 1} -->"  # the page's own: see _PageMemo
             # A notice page's key covers all a template can see of its notice (with today and the context):
             # a list of the same notices on the same page is the same HTML.
             keys = [notices[v.notice.id].key if v.notice.id in notices else "" for v in items]
@@ -196,14 +213,14 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
             html = cache.lookup("lists", key) if key else None
             if html is None:
                 html = list_template.render(items=items, href=href, **common)
-            if key:
-                cache.remember("lists", key, html)
-            blocks[marker] = html
+            made.append([marker, html, key])
             return markupsafe.Markup(marker)
 
+        text = ""
         with mistakes.at(f"templates/{template}"):
-            pages[path] = env.get_template(template).render(link=_linker(path), href=href, notice_list=notice_list,
-                                                            **common, **context)
+            text = env.get_template(template).render(link=_linker(path), href=href, notice_list=notice_list,
+                                                     **common, **context)
+        return text, made
 
     in_publicity = [v for v in views if v.status is PublicityStatus.IN_PUBLICITY]
     # Village-affairs records (a catalog) are listed on their village's page, not among the home page's results.
@@ -216,7 +233,9 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         page(month.path, "archive_month.md.j2", month=month)
     for town in dataset.divisions.towns:
         town_views = [v for v in views if v.town and v.town.code == town.code]
-        page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=by_village)
+        # Its own villages' notices only: a town page changes with its own villages (see _PageMemo).
+        own = {village.code: by_village[village.code] for village in town.villages if village.code in by_village}
+        page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=own)
         for village in town.villages:
             page(f"villages/{village.code}.md", "village.md.j2", town=town, village=village,
                  views=by_village.get(village.code, []))
@@ -227,6 +246,71 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
     mistakes.raise_if_any()
     return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks)
+
+
+class _NotKeyed(Exception):
+    pass
+
+
+class _PageMemo:
+    """The list pages (home, archive, towns, villages) remembered across builds: one approval changes
+    four or five of 250. A page is keyed by its template and path, every template's bytes and this
+    program's code (`lists_key`), what all templates see (`common`: site, divisions, today …) and its
+    own context, where each notice is its page's key (which covers all a template can see of it:
+    notice_pages._page_key). A page whose context holds anything else, or a notice without a key, is
+    rendered every build. Kept with the page: its text and the notice lists it made, whose placeholders
+    name the page (a page's text does not depend on the pages before it)."""
+
+    KIND = "list-pages"
+
+    def __init__(self, cache: Cache, notices: dict[str, NoticePage], common: str):
+        self.cache, self.notices, self.common = cache, notices, common
+        self.known = cache.entries(self.KIND)
+        self._lists: dict[int, tuple[list, str]] = {}  # id -> (the list, its digest): shared lists once
+
+    def key(self, path: str, template: str, context: dict) -> str | None:
+        try:
+            return digest(self.common, template, path, sorted((k, self._shape(v)) for k, v in context.items()))
+        except _NotKeyed:
+            return None
+
+    def _shape(self, value):
+        if isinstance(value, NoticeView):
+            page = self.notices.get(value.notice.id)
+            if page is None or not page.key:
+                raise _NotKeyed
+            return page.key
+        if isinstance(value, list):
+            found = self._lists.get(id(value))
+            if found is None:
+                found = self._lists[id(value)] = (value, digest(*[self._shape(v) for v in value]))
+            return found[1]
+        if isinstance(value, dict):
+            return [(k, self._shape(v)) for k, v in value.items()]
+        if isinstance(value, Month):
+            return ("Month", value.label, value.path, self._shape(value.views))
+        if value is None or isinstance(value, (str, int, Town, Village)):
+            return repr(value)
+        raise _NotKeyed
+
+    def found(self, key: str | None) -> tuple[str, list] | None:
+        blob = self.known.get(key) if key else None
+        if not isinstance(blob, str):
+            return None
+        try:
+            text, made = json.loads(blob)
+        except ValueError:
+            self.cache.replace(self.KIND, key)  # damaged: rendered anew, and replaced
+            return None
+        if not (isinstance(text, str) and isinstance(made, list)
+                and all(isinstance(m, list) and len(m) == 3 and all(isinstance(x, str) for x in m) for m in made)):
+            self.cache.replace(self.KIND, key)
+            return None
+        self.cache.remember(self.KIND, key, blob)
+        return text, made
+
+    def remember(self, key: str, text: str, made: list) -> None:
+        self.cache.remember(self.KIND, key, json.dumps([text, made], ensure_ascii=False))
 
 
 class _TemplateProblems:

@@ -820,3 +820,60 @@ def test_notice_search_text_is_cut_as_the_search_plugin_cuts_it(text):
     index = SearchIndex(lang=["zh"], separator=r"[\s\-]+", pipeline=[], fields={}, jieba_dict=None,
                         jieba_dict_user=None)
     assert mkdocs_jieba.segmenter()(text) == index._segment_chinese(text)
+
+
+def test_list_pages_are_rendered_again_only_where_what_they_show_changed(tmp_path, monkeypatch):
+    """The list pages (home, archive, towns, villages) come from the build cache unless something they
+    show changed: one approval renders its village, town, month, the archive and the home page again, no
+    other (not the other town's page); a renamed village renders every page again. The site is the one a
+    cold build makes."""
+    import generator.render as render
+    from generator.build import Paths, build as build_in_process
+
+    data = tmp_path / "data"
+    write_demo(data, villages=20, months=1)  # two towns
+    paths = Paths(data, REPO / "content", REPO / "templates", REPO / "mkdocs.yml", tmp_path / "site")
+    rendered: list[str] = []
+    key, found = render._PageMemo.key, render._PageMemo.found
+
+    def keyed(self, path, template, context):
+        self.path = path
+        return key(self, path, template, context)
+
+    def looked_up(self, page_key):
+        hit = found(self, page_key)
+        if hit is None:
+            rendered.append(self.path)
+        return hit
+
+    monkeypatch.setattr(render._PageMemo, "key", keyed)
+    monkeypatch.setattr(render._PageMemo, "found", looked_up)
+
+    def rebuild() -> set[str]:
+        rendered.clear()
+        build_in_process(paths, dt.date.fromisoformat(TODAY), pdfs=False)
+        return set(rendered)
+
+    every = rebuild()
+    assert {"index.md", "archive.md"} < every and len(every) > 10
+    assert rebuild() == set()
+    pending = [n.id for n in load(data)[0].notices if n.kind.value == "publicity"
+               and not (data / "notices" / f"{n.id[:-2]}gb.yaml").exists()]
+    new_id, text = approval_text(data, pending[0])
+    (data / "notices" / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+    village = re.search(r"^division: \"([0-9]+)\"", text, re.M).group(1)
+    town = village[:9] + "000"
+    assert rebuild() <= {"index.md", "archive.md", f"archive/{new_id[:7]}.md", f"towns/{town}/index.md",
+                         f"villages/{village}.md"}
+    assert f"villages/{village}.md" in rendered and f"towns/{town}/index.md" in rendered
+    assert len([p for p in every if p.startswith("towns/")]) == 2
+    divisions = data / "divisions.yaml"
+    entry = re.search(rf"code: '{village}'\n\s+name: \S+", divisions.read_text(encoding="utf-8")).group(0)
+    divisions.write_text(divisions.read_text(encoding="utf-8").replace(
+        entry, entry[:entry.rindex(" ") + 1] + "改名测试村"), encoding="utf-8")
+    assert rebuild() == every
+    assert "改名测试村" in (tmp_path / "site" / "towns" / town / "index.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    cold = Paths(data, REPO / "content", REPO / "templates", REPO / "mkdocs.yml", tmp_path / "cold" / "site")
+    build_in_process(cold, dt.date.fromisoformat(TODAY), pdfs=False)
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "cold" / "site")
