@@ -108,7 +108,7 @@ class LazyJieba:
         found = self.known.get(key)
         words = None
         if isinstance(found, str):
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, RecursionError):
                 words = json.loads(found)
         if not (isinstance(words, list) and all(isinstance(w, str) for w in words) and "".join(words) == text):
             if found is not None:

@@ -11,7 +11,8 @@ are kept in the build cache under a key made of everything the theme and the sea
 - the site: the navigation (every title, address and front matter, in order: it gives each page its
   menu, parent and previous/next links), the addresses of all documentation pages, the MkDocs
   configuration file, the site's name and address, the build date, the theme overrides (every file
-  under `custom_dir`), the words jieba keeps whole, and the versions of this program, MkDocs, the
+  under `custom_dir`), the words jieba keeps whole, jieba's dictionary if the search plugin names one
+  (`jieba_dict`), and the versions of this program, MkDocs, the
   theme, Markdown, its extensions, Pygments, jieba and backrefs. Where the configuration file does
   not hold all of the configuration (INHERIT, !ENV, !relative, !!python/), nothing is remembered.
 
@@ -91,9 +92,12 @@ def site_key(config, words_file: str | None) -> str | None:
     text = Path(config_file).read_bytes() if config_file and os.path.isfile(config_file) else None
     if text is None or _OUTSIDE_THE_FILE.search(text):
         return None
+    search = next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+    main_dict = search.config.get("jieba_dict") if search is not None else None  # jieba's own dictionary, if set
     return digest("mkdocs-page 1", code_digest(), [_version(p) for p in LIBRARIES], text, config.site_name, config.site_url, os.environ.get("SOURCE_DATE_EPOCH"),
                   _folder_digest(config.theme.custom_dir),
-                  Path(words_file).read_bytes() if words_file and os.path.isfile(words_file) else b"")
+                  Path(words_file).read_bytes() if words_file and os.path.isfile(words_file) else b"",
+                  Path(main_dict).read_bytes() if main_dict and os.path.isfile(main_dict) else b"")
 
 
 class PageMemo:

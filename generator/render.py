@@ -294,20 +294,19 @@ class _PageMemo:
         raise _NotKeyed
 
     def found(self, key: str | None) -> tuple[str, list] | None:
-        blob = self.known.get(key) if key else None
-        if not isinstance(blob, str):
+        if not key or key not in self.known:
             return None
-        try:
-            text, made = json.loads(blob)
-        except ValueError:
+        blob, value = self.known[key], None
+        if isinstance(blob, str):
+            with contextlib.suppress(ValueError, RecursionError):
+                value = json.loads(blob)
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+                and isinstance(value[1], list)
+                and all(isinstance(m, list) and len(m) == 3 and all(isinstance(x, str) for x in m) for m in value[1])):
             self.cache.replace(self.KIND, key)  # damaged: rendered anew, and replaced
             return None
-        if not (isinstance(text, str) and isinstance(made, list)
-                and all(isinstance(m, list) and len(m) == 3 and all(isinstance(x, str) for x in m) for m in made)):
-            self.cache.replace(self.KIND, key)
-            return None
         self.cache.remember(self.KIND, key, blob)
-        return text, made
+        return value[0], value[1]
 
     def remember(self, key: str, text: str, made: list) -> None:
         self.cache.remember(self.KIND, key, json.dumps([text, made], ensure_ascii=False))

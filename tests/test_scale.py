@@ -877,3 +877,46 @@ def test_list_pages_are_rendered_again_only_where_what_they_show_changed(tmp_pat
     cold = Paths(data, REPO / "content", REPO / "templates", REPO / "mkdocs.yml", tmp_path / "cold" / "site")
     build_in_process(cold, dt.date.fromisoformat(TODAY), pdfs=False)
     assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "cold" / "site")
+
+
+@pytest.mark.parametrize("damage", ["'null'", "'5'", "X'00ff'", "'[\"text\", [[\"a\"]]]'", "'garbage'"])
+def test_a_damaged_list_page_entry_is_rendered_anew_and_replaced(project, damage):
+    """Whatever a list page's cache entry was damaged to, the build renders the page anew (no internal
+    error) and the next build finds it repaired."""
+    import sqlite3
+
+    assert _project_build(project).returncode == 0
+    first = tree_bytes(project / "site")
+    entries = project / ".site.cache" / "cache.sqlite"
+    with contextlib.closing(sqlite3.connect(entries)) as conn, conn:
+        assert conn.execute(f"UPDATE entries SET value = {damage} WHERE kind = 'list-pages'").rowcount > 0
+    done = _project_build(project)
+    assert done.returncode == 0, done.stderr
+    assert tree_bytes(project / "site") == first
+    with contextlib.closing(sqlite3.connect(entries)) as conn:
+        values = [v for (v,) in conn.execute("SELECT value FROM entries WHERE kind = 'list-pages'")]
+    assert values and all(isinstance(v, str) and isinstance(json.loads(v), list) and len(json.loads(v)) == 2
+                          for v in values)
+
+
+def test_theme_pages_follow_an_edit_of_the_jieba_dictionary_the_search_plugin_names(project):
+    """`search.jieba_dict` (a whole dictionary in place of jieba's own): an edit of the file changes how
+    the search index is cut, with or without the build cache."""
+    import jieba
+
+    dictionary = project / "mydict.txt"
+    shutil.copy(Path(jieba.__file__).parent / "dict.txt", dictionary)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      lang: zh\n",
+                                                                 "      lang: zh\n      jieba_dict: mydict.txt\n"),
+                      encoding="utf-8")
+    assert "jieba_dict: mydict.txt" in config.read_text(encoding="utf-8")
+    assert _project_build(project).returncode == 0
+    with dictionary.open("a", encoding="utf-8") as fh:
+        fh.write("名单正在公示 9999999 n\n")
+    assert _project_build(project).returncode == 0
+    index = json.loads((project / "site/search/search_index.json").read_text(encoding="utf-8"))
+    assert any("名单正在公示" in doc["text"] for doc in index["docs"])
+    done = run_generator("build", "--today", "2026-11-30", "--out", "cold/site", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert tree_bytes(project / "site") == tree_bytes(project / "cold" / "site")
