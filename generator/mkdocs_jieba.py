@@ -53,8 +53,7 @@ class LazyJieba:
         self._key: str | None = None
         self._seen: dict[str, tuple[str, list[str]]] = {}  # run -> (key, words), this build
         self._made: set[str] = set()  # keys remembered by this build's cuts
-        self.loaded = False
-        self.cuts = self.misses = 0
+        self.loaded = False  # whether a tokenizer was asked for
 
     # What the search plugin's on_config does with jieba: noted, done when a run must be cut.
     def set_dictionary(self, path: str) -> None:
@@ -104,7 +103,6 @@ class LazyJieba:
 
     def _remembered(self, sentence, text: str) -> tuple[str, list[str]]:
         key = hashlib.sha256(f"{self._dictionaries()}\x00{text}".encode("utf-8")).hexdigest()
-        self.cuts += 1
         found = self.known.get(key)
         words = None
         if isinstance(found, str):
@@ -115,7 +113,6 @@ class LazyJieba:
                 self.cache.replace(KIND, key)  # damaged: the cut made now replaces it
             words = list(self._jieba().cut(sentence))
             found = json.dumps(words, ensure_ascii=False)
-            self.misses += 1
         self.cache.remember(KIND, key, found)
         self._made.add(key)
         return key, words

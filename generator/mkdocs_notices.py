@@ -31,6 +31,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils import get_build_date
 
 from . import mkdocs_jieba
+from .mkdocs_pages import search_index
 from .notice_pages import Cache, NoticePage, digest, fill_blocks
 
 SHELL_ID = "x0notice0shell0x"
@@ -111,9 +112,8 @@ class NoticePagesPlugin(BasePlugin):
     def index(self, config: MkDocsConfig) -> None:
         """One search entry per notice: its title, issuer and document number (never its roster), so a
         search finds the notice without the index growing by a page of text per notice."""
-        search = next((p for name, p in config.plugins.items() if name.endswith("search")), None)
-        index = getattr(search, "search_index", None)
-        if index is None or not getattr(search, "config", {}).get("enabled", True):
+        index = search_index(config)
+        if index is None:
             return
         # Cut into words as Material cuts them; each run of characters is cut once a build and remembered
         # across builds (mkdocs_jieba.py): a county's 15,000 titles hold a few thousand runs.

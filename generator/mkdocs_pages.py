@@ -92,7 +92,7 @@ def site_key(config, words_file: str | None) -> str | None:
     text = Path(config_file).read_bytes() if config_file and os.path.isfile(config_file) else None
     if text is None or _OUTSIDE_THE_FILE.search(text):
         return None
-    search = next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+    search = search_plugin(config)
     main_dict = search.config.get("jieba_dict") if search is not None else None  # jieba's own dictionary, if set
     return digest("mkdocs-page 1", code_digest(), [_version(p) for p in LIBRARIES], text, config.site_name, config.site_url, os.environ.get("SOURCE_DATE_EPOCH"),
                   _folder_digest(config.theme.custom_dir),
@@ -125,7 +125,7 @@ class PageMemo:
             if dirty or excluded:
                 return original(page, config, doc_files, nav, env, dirty, excluded)
             key = self.key(page, nav, doc_files)
-            index = _search_index(config)
+            index = search_index(config)
             blob = self.known.get(key)
             value = None
             if isinstance(blob, bytes):
@@ -238,8 +238,14 @@ def _fits(value: object) -> bool:
             and isinstance(value[2], list))
 
 
-def _search_index(config):
-    search = next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+def search_plugin(config):
+    """The search plugin (Material's, under whatever prefix), or None."""
+    return next((p for name, p in config.plugins.items() if name.endswith("search")), None)
+
+
+def search_index(config):
+    """The search plugin's index, or None where there is no enabled search plugin."""
+    search = search_plugin(config)
     if search is None or not search.config.get("enabled", True):
         return None
     return getattr(search, "search_index", None)

@@ -122,6 +122,11 @@ def _svg(image, scale: int, title: str) -> str:
             f'<path class="qrline" stroke="#000" d="{"".join(parts)}"/></g></svg>')
 
 
+def common_digest(common: dict) -> str:
+    """What every template sees (site, divisions, today, the catalog …), less the code (in the code digest)."""
+    return digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))
+
+
 def templates_digest(templates_dir: Path) -> str:
     """Every template's bytes: a changed template (or a program's new body template) renders anew."""
     h = hashlib.sha256(code_digest().encode())
@@ -198,7 +203,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     template = env.get_template(NOTICE_TEMPLATE)  # a syntax error surfaces here, in the caller's `mistakes`
     # Everything else a template sees (site, divisions for the village names of a count table, the catalog),
     # once: a renamed village must not stay on a cached page.
-    context = digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))
+    context = common_digest(common)
     _JOB.update(views=views, today=today, pdfs=pdfs, templates=templates_digest(templates_dir), texts={},
                 code=code_digest(), context=context, file_keys=file_keys or {},
                 site=common["site"], url_base=base_url, template=template, common=common,

@@ -20,7 +20,7 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
-from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest  # noqa: F401 (re-exported)
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date
@@ -180,7 +180,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     blocks: dict[str, str] = {}
     list_template = env.get_template(NOTICE_LIST_TEMPLATE)
     lists_key = templates_digest(templates_dir)
-    memo = _PageMemo(cache, notices, digest(lists_key, *(common[k] for k in sorted(common) if k not in ("Status", "sources"))))
+    memo = _PageMemo(cache, notices, digest(lists_key, common_digest(common)))
 
     def page(path: str, template: str, **context) -> None:
         key = memo.key(path, template, context)

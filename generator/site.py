@@ -18,7 +18,7 @@ from mkdocs.exceptions import Abort, ConfigurationError
 
 from . import mkdocs_jieba
 from .mkdocs_notices import NoticePagesPlugin, PageLinks, ShellError
-from .mkdocs_pages import PageMemo, site_key
+from .mkdocs_pages import PageMemo, search_plugin, site_key
 from .cache import Cache
 from .pdf import write_notice_pdfs
 from .render import Rendered
@@ -88,9 +88,9 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
                 # jieba keeps these whole, so a search for a village name finds its page.
                 user_dict = work_dir / "jieba-words.txt"
                 user_dict.write_text("".join(f"{w} 100000 ns\n" for w in search_words), encoding="utf-8")
-                for name, plugin in config.plugins.items():
-                    if name.endswith("search"):
-                        plugin.config.jieba_dict_user = str(user_dict)
+                search = search_plugin(config)
+                if search is not None:
+                    search.config.jieba_dict_user = str(user_dict)
             # Notice pages: HTML put into the theme's page, without Markdown (mkdocs_notices.py).
             plugin = NoticePagesPlugin(rendered.notices, rendered.blocks, cache, links)
             config.plugins["gongshi-notices"] = plugin
