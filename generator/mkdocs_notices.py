@@ -32,7 +32,7 @@ from mkdocs.utils import get_build_date
 
 from . import mkdocs_jieba
 from .mkdocs_pages import search_index
-from .notice_pages import Cache, NoticePage, digest, fill_blocks
+from .notice_pages import Cache, NoticePage, TemplateCode, digest, fill_blocks
 
 SHELL_ID = "x0notice0shell0x"
 TITLE = "X0NOTICE0TITLE0X"
@@ -106,6 +106,7 @@ class NoticePagesPlugin(BasePlugin):
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         self.env, self.files = env, files
+        env.bytecode_cache = TemplateCode(self.cache)
         self.index(config)
         return env
 

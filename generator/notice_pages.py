@@ -127,6 +127,39 @@ def common_digest(common: dict) -> str:
     return digest(*(common[k] for k in sorted(common) if k not in ("Status", "sources")))
 
 
+class TemplateCode(jinja2.BytecodeCache):
+    """Compiled templates remembered across builds (kind `jinja-code`), for our environment and the
+    theme's: compiling them is about 0.4 s a build (Material's navigation macros alone 0.13 s).
+
+    Jinja keys a template by its name and file and keeps its source's checksum, its own version and
+    Python's beside the code (`Bucket`); an entry for other source, or damaged, is compiled anew and
+    replaced. What a template renders does not depend on where its code came from."""
+
+    KIND = "jinja-code"
+
+    def __init__(self, cache: Cache):
+        self.cache = cache
+        self.known = cache.entries(self.KIND)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        blob = self.known.get(bucket.key)
+        if not isinstance(blob, bytes):
+            if blob is not None:
+                self.cache.replace(self.KIND, bucket.key)
+            return
+        try:
+            bucket.bytecode_from_string(blob)
+        except Exception:  # noqa: BLE001 - damaged: compiled anew and replaced
+            bucket.reset()
+        if bucket.code is None:
+            self.cache.replace(self.KIND, bucket.key)  # another source, another Jinja or damaged
+        else:
+            self.cache.remember(self.KIND, bucket.key, blob)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.cache.remember(self.KIND, bucket.key, bucket.bytecode_to_string())
+
+
 def templates_digest(templates_dir: Path) -> str:
     """Every template's bytes: a changed template (or a program's new body template) renders anew."""
     h = hashlib.sha256(code_digest().encode())

@@ -20,7 +20,7 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
-from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest  # noqa: F401 (re-exported)
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest, TemplateCode  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date
@@ -110,7 +110,7 @@ def _finalize(value):
     return value
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def _environment(templates_dir: Path, cache: Cache | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         autoescape=True,
@@ -119,6 +119,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=TemplateCode(cache) if cache is not None else None,
     )
     env.filters["cn_date"] = cn_date
     env.filters["money"] = format_money  # every amount one way: two decimals
@@ -156,7 +157,8 @@ def _views(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
 def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, Decision],
            programs: dict[str, ProgramSpec], templates_dir: Path, content_dir: Path, today: dt.date,
            pdfs: bool = True, cache: Cache | None = None) -> Rendered:
-    env = _environment(templates_dir)
+    cache = cache or Cache(None)
+    env = _environment(templates_dir, cache)
     views = _views(dataset, public, decisions, programs)
     by_village: dict[str, list[NoticeView]] = defaultdict(list)
     for v in views:
@@ -167,7 +169,6 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     pages: dict[str, str] = {}
 
     mistakes = _TemplateProblems()
-    cache = cache or Cache(None)
 
     notices: dict[str, NoticePage] = {}
     with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):

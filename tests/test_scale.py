@@ -920,3 +920,54 @@ def test_theme_pages_follow_an_edit_of_the_jieba_dictionary_the_search_plugin_na
     done = run_generator("build", "--today", "2026-11-30", "--out", "cold/site", cwd=project)
     assert done.returncode == 0, done.stderr
     assert tree_bytes(project / "site") == tree_bytes(project / "cold" / "site")
+
+
+def test_compiled_templates_are_remembered_and_follow_their_source(project, monkeypatch):
+    """Our templates and the theme's are compiled once and their code taken from the build cache after;
+    an edited template is compiled again and shows, and a damaged entry is compiled anew and replaced.
+    The site equals one built without a cache."""
+    import sqlite3
+
+    import jinja2
+
+    from generator.build import Paths, build, cache_dir
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+
+    def rebuild() -> list[str]:
+        compiled.clear()
+        build(paths, dt.date(2026, 11, 30), pdfs=False)
+        return [name for name in compiled if name]  # content pages are compiled from their text, unnamed
+
+    first = rebuild()
+    assert {"village.md.j2", "main.html", "base.html", "partials/nav-item.html"} <= set(first)
+    # Only what the search plugin compiles in an environment of its own, for its language.
+    assert set(rebuild()) <= {"partials/language.html", "partials/languages/zh.html", "partials/languages/en.html"}
+    village = project / "templates" / "village.md.j2"
+    village.write_text(village.read_text(encoding="utf-8") + "\n模板已修改。\n", encoding="utf-8")
+    overrides = project / "site_overrides" / "main.html"
+    overrides.write_text(overrides.read_text(encoding="utf-8").replace(
+        "{% block announce %}", "{% block announce %}<!-- theme changed -->"), encoding="utf-8")
+    again = rebuild()
+    assert {"village.md.j2", "main.html"} <= set(again) and "base.html" not in again
+    assert "模板已修改" in (project / "site/villages/990100101001/index.html").read_text(encoding="utf-8")
+    assert "<!-- theme changed -->" in (project / "site/index.html").read_text(encoding="utf-8")
+    with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+        damaged = conn.execute("UPDATE entries SET value = ? WHERE kind = 'jinja-code'", (b"damaged",)).rowcount
+    conn.close()
+    assert damaged > 30
+    assert "base.html" in rebuild()
+    assert "base.html" not in rebuild()  # replaced
+    warm = tree_bytes(paths.out)
+    shutil.rmtree(cache_dir(paths.out))
+    rebuild()
+    assert tree_bytes(paths.out) == warm
