@@ -558,25 +558,52 @@ def _load_holidays(data_dir: Path, problems: list[Problem]) -> dict[int, Holiday
     return years
 
 
-def _notice_files(data_dir: Path, problems: list[Problem]) -> list[Path]:
-    root = data_dir / "notices"
-    files = []
-    for path in sorted(root.glob("**/*"), key=lambda p: p.parts):  # as sorted(paths), a tenth of the time
-        if not path.is_file() or path.name.startswith("."):
+def _files_under(root: Path) -> list[str]:
+    """The files `sorted(root.glob("**/*"), key=lambda p: p.parts)` finds (links to files too; folders
+    behind links are not entered; an unreadable folder is passed over), walked with os.scandir, whose
+    entries know their type: a county's 15,000 notice files cost 0.2 s to glob and stat one by one."""
+    found: list[tuple[list[str], str]] = []
+    folders = [str(root)]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    try:
+                        if entry.is_dir() and not entry.is_symlink():
+                            folders.append(entry.path)
+                        elif entry.is_file():
+                            found.append((entry.path[len(str(root)):].split(os.sep), entry.path))
+                    except OSError:
+                        continue
+        except OSError:
             continue
-        rel = _rel(data_dir, path)
-        if path.suffix not in NOTICE_SUFFIXES:
+    found.sort()
+    return [path for _, path in found]
+
+
+def _notice_files(data_dir: Path, problems: list[Problem]) -> list[Path]:
+    files = []  # (path, its stem, its path from the project)
+    base = str(data_dir.parent) + os.sep
+    for path in _files_under(data_dir / "notices"):
+        name = os.path.basename(path)
+        if name.startswith("."):
+            continue
+        # As _rel and Path.suffix/stem, on strings: 15,000 Paths cost a tenth of a second.
+        rel = path[len(base):] if os.sep == "/" and path.startswith(base) and base != "/" else _rel(data_dir, Path(path))
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or not suffix or (dot + suffix) not in NOTICE_SUFFIXES:
             # A roster spreadsheet here is one `git add` away from public.
             problems.append(Problem("unexpected-file", "data/notices/ 中只能放公告文件（.yaml）。如果这是原始名册，"
                                     "请立即移出项目目录，用 import 命令导入。", rel))
             continue
-        files.append(path)
-    counts = Counter(p.stem for p in files)
-    for path in files:
-        if counts[path.stem] > 1:
-            problems.append(Problem("duplicate-notice-id", f"公告编号“{path.stem}”在 data/notices/ 中出现了不止一次"
-                                    "（不同文件夹中的同名文件）。编号决定网址，请改名。", _rel(data_dir, path)))
-    return [p for p in files if counts[p.stem] == 1]
+        files.append((path, stem, rel))
+    counts = Counter(stem for _, stem, _ in files)
+    for path, stem, rel in files:
+        if counts[stem] > 1:
+            problems.append(Problem("duplicate-notice-id", f"公告编号“{stem}”在 data/notices/ 中出现了不止一次"
+                                    "（不同文件夹中的同名文件）。编号决定网址，请改名。", rel))
+    return [Path(path) for path, stem, _ in files if counts[stem] == 1]
 
 
 def _load_notice_safely(data_dir: Path, path: Path, problems: list[Problem], data: bytes | None = None) -> Notice | None:
