@@ -822,6 +822,21 @@ def test_notice_search_text_is_cut_as_the_search_plugin_cuts_it(text):
     assert mkdocs_jieba.segmenter()(text) == index._segment_chinese(text)
 
 
+def test_one_segmenter_cuts_every_text_as_the_search_plugin_cuts_it():
+    """A build's segmenter makes each run's replacement once: texts sharing runs, in any order, are cut
+    as the plugin cuts each."""
+    from material.plugins.search.plugin import SearchIndex
+
+    from generator import mkdocs_jieba
+
+    index = SearchIndex(lang=["zh"], separator=r"[\s\-]+", pipeline=[], fields={}, jieba_dict=None,
+                        jieba_dict_user=None)
+    texts = ["2026年12月前林村城市低保对象公布", "前林村", "示范县下田镇人民政府 下田政民公〔2026〕13165号",
+             "下田镇前林村特困人员审核意见公示", "前林村城市低保"]
+    segment = mkdocs_jieba.segmenter()
+    assert [segment(t) for t in texts + texts[::-1]] == [index._segment_chinese(t) for t in texts + texts[::-1]]
+
+
 def test_list_pages_are_rendered_again_only_where_what_they_show_changed(tmp_path, monkeypatch):
     """The list pages (home, archive, towns, villages) come from the build cache unless something they
     show changed: one approval renders its village, town, month, the archive and the home page again, no
