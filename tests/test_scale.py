@@ -392,6 +392,33 @@ def test_a_pdf_is_made_again_when_the_renderer_changes(project, monkeypatch):
         assert bool(made) is expected_new, (fingerprint, made)
 
 
+def test_a_build_whose_pdfs_all_come_from_the_cache_does_not_load_weasyprint(project):
+    """WeasyPrint takes ~0.9 s to import: a rebuild whose PDFs are all cached (the same renderer
+    fingerprint, Pango's version read without it) does without it and gives the same bytes; PDFs the
+    cache does not hold still load it and are made, the same bytes again."""
+    from generator.pdf import has_chinese_font
+
+    if not has_chinese_font():
+        pytest.skip("no Chinese font: no PDFs (make system-deps installs one)")
+    assert _project_build(project).returncode == 0
+    first = tree_bytes(project / "site")
+    assert any(name.startswith("pdf/") for name in first)
+    script = ("import datetime as dt, sys; from pathlib import Path; from generator.build import Paths, build; "
+              "p = Path(sys.argv[1]); build(Paths(p / 'data', p / 'content', p / 'templates', p / 'mkdocs.yml', "
+              "p / 'site'), dt.date(2026, 11, 30)); print('weasyprint' in sys.modules)")
+
+    def rebuild() -> str:
+        done = subprocess.run([sys.executable, "-c", script, str(project)], cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert rebuild() == "False"
+    assert tree_bytes(project / "site") == first
+    shutil.rmtree(project / ".site.cache" / "pdf")  # PDFs to make again
+    assert rebuild() == "True"
+    assert tree_bytes(project / "site") == first
+
+
 def test_a_cached_pdf_is_not_reused_once_a_font_changes(tmp_path, monkeypatch):
     """The PDF cache key holds the font files fontconfig offers (and the libraries' versions): a new or
     updated font makes new PDFs, as a first build on the machine would (same input, same bytes)."""
