@@ -45,8 +45,8 @@ TITLE_ID = "notice-title"  # notice.html.j2's <h1>; the "skip to content" link p
 class NoticeFile(File):
     """notices/<id>.md as MkDocs sees it: linkable, in the sitemap, but written by the plugin."""
 
-    def __init__(self, notice_id: str, config: MkDocsConfig):
-        super().__init__(f"notices/{notice_id}.md", src_dir=None, dest_dir=config.site_dir,
+    def __init__(self, notice_id: str, site_dir: str):
+        super().__init__(f"notices/{notice_id}.md", src_dir=None, dest_dir=site_dir,
                          use_directory_urls=True, dest_uri=f"notices/{notice_id}/index.html",
                          inclusion=InclusionLevel.NOT_IN_NAV)
         self.notice_id = notice_id
@@ -96,8 +96,9 @@ class NoticePagesPlugin(BasePlugin):
         self.page_mode: int | None = None  # the permissions of a page written now (on_post_build)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        site_dir = config.site_dir  # once: a config option is read through a descriptor
         for notice_id in self.notices:
-            files.append(NoticeFile(notice_id, config))
+            files.append(NoticeFile(notice_id, site_dir))
         return files
 
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
@@ -126,8 +127,9 @@ class NoticePagesPlugin(BasePlugin):
     def on_template_context(self, context, *, template_name: str, config: MkDocsConfig):
         if template_name == "sitemap.xml":  # the sitemap lists documentation pages; add the notices
             date = get_build_date()
+            prefix = _join(config.site_url, "notices/")  # once: a config option is read through a descriptor
             entries = [SimpleNamespace(page=SimpleNamespace(is_link=False, abs_url=None, update_date=date,
-                                                            canonical_url=_join(config.site_url, f"notices/{i}/")))
+                                                            canonical_url=f"{prefix}{i}/"))
                        for i in sorted(self.notices)]
             context["pages"] = list(context["pages"]) + entries
         return context
