@@ -124,8 +124,25 @@ class Cache:
         self._stored[kind] = set(found)
         return found
 
+    def keys(self, kind: str) -> set[str]:
+        """The keys of a kind's entries, without their values (looked up one by one where needed)."""
+        conn = self._reader()
+        if conn is None:
+            return set()
+        try:
+            found = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
+        except sqlite3.Error:
+            return set()
+        self._stored[kind] = found
+        return found
+
     def remember(self, kind: str, key: str, value: str | bytes) -> None:
         self._used.setdefault(kind, {})[key] = value
+
+    def keep_stored(self, kind: str, key: str) -> None:
+        """Keep an entry `keys` found stored, without reading it (none is written for a key not stored)."""
+        if key in self._stored.get(kind, ()):
+            self._used.setdefault(kind, {}).setdefault(key, None)
 
     def remembered(self, kind: str, key: str, known: dict, compute: Callable[[], T], fits: Callable[[object], bool]) -> T:
         """`compute()`, or the value a good build remembered under `key` (a pickle among `known`, the
@@ -192,7 +209,7 @@ class Cache:
                         old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
                     conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                                      [(kind, key, value) for key, value in used.items()
-                                      if key not in old or (kind, key) in self._replace])
+                                      if value is not None and (key not in old or (kind, key) in self._replace)])
                     conn.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                                      [(kind, key) for key in sorted(old - used.keys())])
         finally:

@@ -200,12 +200,13 @@ def _render_one(index: int) -> tuple:
     key, pdf = job["keys"][index]
     url = notice_url(job["url_base"], v.notice.id)
     qr_key = f"{job['code']}:{url}"
-    qr = job["qrs"].get(qr_key)
-    if not isinstance(qr, str):
-        qr = qr_svg(url)  # the address never changes: its QR code neither
     html = job["fragments"].get(key)
     if isinstance(html, str):
-        return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
+        return v.notice.id, v.title, html, pdf, None, key, qr_key, None  # its QR code is in it
+    # QR codes are looked up one by one, only for the pages made now: reading all 15,000 took 0.13 s.
+    qr = job["cache"].lookup("qr", qr_key) if qr_key in job["qr_keys"] else None
+    if not isinstance(qr, str):
+        qr = qr_svg(url)  # the address never changes: its QR code neither
     try:
         html = job["template"].render(
             link=link_from_notice, **job["common"], view=v, notice=v.notice, spec=v.spec, decision=v.decision,
@@ -240,7 +241,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     _JOB.update(views=views, today=today, pdfs=pdfs, templates=templates_digest(templates_dir), texts={},
                 code=code_digest(), context=context, file_keys=file_keys or {},
                 site=common["site"], url_base=base_url, template=template, common=common,
-                fragments=cache.entries("fragments"), qrs=cache.entries("qr"))  # one query each, not 15,000
+                fragments=cache.entries("fragments"), qr_keys=cache.keys("qr"), cache=cache)  # one query each, not 15,000
     cache.close()  # a SQLite connection must not cross a fork (the workers read the maps above)
     try:
         _JOB["keys"] = [_page_key(_JOB, v) for v in views]
@@ -262,7 +263,10 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     pages, problems = {}, []
     by_id = {v.notice.id: v.notice for v in views}
     for notice_id, title, html, pdf, problem, key, qr_key, qr in results:
-        cache.remember("qr", qr_key, qr)
+        if qr is not None:
+            cache.remember("qr", qr_key, qr)
+        else:
+            cache.keep_stored("qr", qr_key)  # for the next page made anew, if the cache holds it
         if problem is not None:
             if problem.format() not in {p.format() for p in problems}:
                 problems.append(problem)

@@ -1013,3 +1013,50 @@ def test_compiled_templates_are_remembered_and_follow_their_source(project, monk
     shutil.rmtree(cache_dir(paths.out))
     rebuild()
     assert tree_bytes(paths.out) == warm
+
+
+def test_qr_codes_are_kept_without_being_read_and_looked_up_for_a_page_made_anew(project, monkeypatch):
+    """A rebuild reads no QR code (they are inside the cached pages) but keeps them all; a page made
+    anew takes its QR code from the cache, and makes it only where the cache lost it. The site is the
+    one a build without a cache makes."""
+    import sqlite3
+
+    from generator import notice_pages
+    from generator.build import Paths, build, cache_dir
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    made: list[str] = []
+    make = notice_pages.qr_svg
+    monkeypatch.setattr(notice_pages, "qr_svg", lambda url: made.append(url) or make(url))
+    read: list[str] = []  # QR codes read from the cache
+    entries, lookup = notice_pages.Cache.entries, notice_pages.Cache.lookup
+    monkeypatch.setattr(notice_pages.Cache, "entries", lambda self, kind: (
+        read.append("all") if kind == "qr" else None) or entries(self, kind))
+    monkeypatch.setattr(notice_pages.Cache, "lookup", lambda self, kind, key: (
+        read.append(key) if kind == "qr" else None) or lookup(self, kind, key))
+    template = project / "templates" / "notice.html.j2"
+
+    def rebuild(edit: bool = False) -> int:
+        if edit:  # every notice page made anew
+            template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        made.clear()
+        read.clear()
+        build(paths, dt.date(2026, 11, 30), pdfs=False)
+        with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+            stored = conn.execute("SELECT count(*) FROM entries WHERE kind = 'qr'").fetchone()[0]
+        conn.close()
+        return stored
+
+    count = rebuild()
+    assert count > 20 and len(made) == count
+    assert rebuild() == count and made == [] and read == []
+    assert rebuild(edit=True) == count and made == [] and len(read) == count and "all" not in read
+    with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+        conn.execute("DELETE FROM entries WHERE kind = 'qr' AND key LIKE '%/notices/2026-11-25-taoyuan-gs/'")
+    conn.close()
+    assert rebuild(edit=True) == count and made == ["https://gongshi.example.org/notices/2026-11-25-taoyuan-gs/"]
+    warm = tree_bytes(paths.out)
+    shutil.rmtree(cache_dir(paths.out))
+    rebuild()
+    assert tree_bytes(paths.out) == warm
