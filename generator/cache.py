@@ -136,6 +136,18 @@ class Cache:
         self._stored[kind] = found
         return found
 
+    def text_keys(self, kind: str) -> set[str]:
+        """The keys of a kind's entries whose value is text (the others are damaged), without the values."""
+        conn = self._reader()
+        if conn is None:
+            return set()
+        try:
+            found = conn.execute("SELECT key, typeof(value) = 'text' FROM entries WHERE kind = ?", (kind,)).fetchall()
+        except sqlite3.Error:
+            return set()
+        self._stored[kind] = {key for key, _ in found}
+        return {key for key, text in found if text}
+
     def remember(self, kind: str, key: str, value: str | bytes) -> None:
         self._used.setdefault(kind, {})[key] = value
 

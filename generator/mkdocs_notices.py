@@ -164,7 +164,7 @@ class NoticePagesPlugin(BasePlugin):
                     os.unlink(dest)
             title = html.escape(page.title, quote=False)
             # As the search plugin does for every page it sees: its markers are for it alone.
-            content = _SEARCH_MARKERS.sub("", page.html)
+            content = _SEARCH_MARKERS.sub("", page.content())
             text = (head.replace(TITLE, title).replace(canonical, f"notices/{notice_id}/")
                     + content + middle + tail.replace(TITLE, title))
             with open(dest, "w", encoding="utf-8") as fh:

@@ -47,7 +47,7 @@ def write_notice_pdfs(notices: dict, docs_dir: Path, css: Path, cache=None) -> l
     missing = []
     for page in wanted:
         document = (f'<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{page.title}</title></head>'
-                    f"<body>{page.html}</body></html>")
+                    f"<body>{page.content()}</body></html>")
         key = digest("pdf", renderer, css_text, document)
         cache.keep.setdefault("pdf", set()).add(key)
         data = cache.get("pdf", key)

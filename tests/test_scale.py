@@ -1060,3 +1060,60 @@ def test_qr_codes_are_kept_without_being_read_and_looked_up_for_a_page_made_anew
     shutil.rmtree(cache_dir(paths.out))
     rebuild()
     assert tree_bytes(paths.out) == warm
+
+
+def test_cached_notice_pages_are_read_only_where_the_site_needs_them(project, monkeypatch):
+    """Page fragments are not read whole: a rebuild that links every notice page from the published site
+    reads none; without a published site each is read from the cache (none rendered); one the cache
+    lost between render and site is rendered again, as it was, and saved again. Always the site a build
+    without a cache makes."""
+    import sqlite3
+
+    from generator import notice_pages
+    from generator.build import Paths, build, cache_dir
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    read: list[str] = []
+    entries, lookup = notice_pages.Cache.entries, notice_pages.Cache.lookup
+    lost: set[str] = set()
+
+    def looking_up(self, kind, key):
+        if kind == "fragments":
+            read.append(key)
+            if key in lost:
+                return None
+        return lookup(self, kind, key)
+
+    monkeypatch.setattr(notice_pages.Cache, "entries", lambda self, kind: (
+        read.append("all") if kind == "fragments" else None) or entries(self, kind))
+    monkeypatch.setattr(notice_pages.Cache, "lookup", looking_up)
+    rendered: list[str] = []
+    render_one = notice_pages._render_one
+    monkeypatch.setattr(notice_pages, "_render_one", lambda index, job=None: (
+        lambda found: found[2] is not None and rendered.append(found[0]) or found)(render_one(index, job)))
+
+    def rebuild() -> int:
+        read.clear()
+        rendered.clear()
+        build(paths, dt.date(2026, 11, 30), pdfs=False)
+        with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+            stored = conn.execute("SELECT count(*) FROM entries WHERE kind = 'fragments'").fetchone()[0]
+        conn.close()
+        return stored
+
+    count = rebuild()
+    assert count > 20 and len(rendered) == count and read == []
+    first = tree_bytes(paths.out)
+    assert rebuild() == count and rendered == [] and read == []
+    shutil.rmtree(paths.out)
+    assert rebuild() == count and rendered == [] and len(read) == count and "all" not in read
+    assert tree_bytes(paths.out) == first
+    shutil.rmtree(paths.out)
+    with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+        lost.add(conn.execute("SELECT key FROM entries WHERE kind = 'fragments' ORDER BY key").fetchone()[0])
+    conn.close()
+    assert rebuild() == count and len(rendered) == 1 and len(read) == count
+    assert tree_bytes(paths.out) == first
+    lost.clear()
+    assert rebuild() == count and rendered == []
