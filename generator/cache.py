@@ -112,41 +112,30 @@ class Cache:
             return None
         return row[0] if row else None
 
-    def entries(self, kind: str) -> dict[str, str | bytes]:
-        """Every entry of a kind, in one query (for a kind looked up thousands of times a build)."""
+    def _rows(self, kind: str, columns: str) -> list[tuple]:
+        """`SELECT key<columns>` of a kind's entries, in one query ([] without a cache or where it cannot be
+        read); the keys found are noted as stored, for the save."""
         conn = self._reader()
         if conn is None:
-            return {}
+            return []
         try:
-            found = dict(conn.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)))
+            rows = conn.execute(f"SELECT key{columns} FROM entries WHERE kind = ?", (kind,)).fetchall()
         except sqlite3.Error:
-            return {}
-        self._stored[kind] = set(found)
-        return found
+            return []
+        self._stored[kind] = {row[0] for row in rows}
+        return rows
+
+    def entries(self, kind: str) -> dict[str, str | bytes]:
+        """Every entry of a kind, in one query (for a kind looked up thousands of times a build)."""
+        return dict(self._rows(kind, ", value"))
 
     def keys(self, kind: str) -> set[str]:
         """The keys of a kind's entries, without their values (looked up one by one where needed)."""
-        conn = self._reader()
-        if conn is None:
-            return set()
-        try:
-            found = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
-        except sqlite3.Error:
-            return set()
-        self._stored[kind] = found
-        return found
+        return {key for (key,) in self._rows(kind, "")}
 
     def text_keys(self, kind: str) -> set[str]:
         """The keys of a kind's entries whose value is text (the others are damaged), without the values."""
-        conn = self._reader()
-        if conn is None:
-            return set()
-        try:
-            found = conn.execute("SELECT key, typeof(value) = 'text' FROM entries WHERE kind = ?", (kind,)).fetchall()
-        except sqlite3.Error:
-            return set()
-        self._stored[kind] = {key for key, _ in found}
-        return {key for key, text in found if text}
+        return {key for key, text in self._rows(kind, ", typeof(value) = 'text'") if text}
 
     def remember(self, kind: str, key: str, value: str | bytes) -> None:
         self._used.setdefault(kind, {})[key] = value

@@ -1015,6 +1015,18 @@ def test_compiled_templates_are_remembered_and_follow_their_source(project, monk
     assert tree_bytes(paths.out) == warm
 
 
+def _stored(out: Path, kind: str) -> int:
+    """How many entries of a kind the build cache of the site at `out` holds."""
+    import sqlite3
+
+    from generator.build import cache_dir
+
+    with sqlite3.connect(cache_dir(out) / "cache.sqlite") as conn:
+        count = conn.execute("SELECT count(*) FROM entries WHERE kind = ?", (kind,)).fetchone()[0]
+    conn.close()
+    return count
+
+
 def test_qr_codes_are_kept_without_being_read_and_looked_up_for_a_page_made_anew(project, monkeypatch):
     """A rebuild reads no QR code (they are inside the cached pages) but keeps them all; a page made
     anew takes its QR code from the cache, and makes it only where the cache lost it. The site is the
@@ -1043,10 +1055,7 @@ def test_qr_codes_are_kept_without_being_read_and_looked_up_for_a_page_made_anew
         made.clear()
         read.clear()
         build(paths, dt.date(2026, 11, 30), pdfs=False)
-        with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
-            stored = conn.execute("SELECT count(*) FROM entries WHERE kind = 'qr'").fetchone()[0]
-        conn.close()
-        return stored
+        return _stored(paths.out, "qr")
 
     count = rebuild()
     assert count > 20 and len(made) == count
@@ -1097,10 +1106,7 @@ def test_cached_notice_pages_are_read_only_where_the_site_needs_them(project, mo
         read.clear()
         rendered.clear()
         build(paths, dt.date(2026, 11, 30), pdfs=False)
-        with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
-            stored = conn.execute("SELECT count(*) FROM entries WHERE kind = 'fragments'").fetchone()[0]
-        conn.close()
-        return stored
+        return _stored(paths.out, "fragments")
 
     count = rebuild()
     assert count > 20 and len(rendered) == count and read == []
