@@ -94,6 +94,7 @@ class NoticePagesPlugin(BasePlugin):
         self.files: Files | None = None
         self.captured: tuple[Page, str] | None = None  # a page's HTML before its lists (mkdocs_pages.PageMemo)
         self.page_mode: int | None = None  # the permissions of a page written now (on_post_build)
+        self.template_scope: str | None = None  # keys the theme's compiled templates (site.py: its site_key)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         site_dir = config.site_dir  # once: a config option is read through a descriptor
@@ -107,7 +108,8 @@ class NoticePagesPlugin(BasePlugin):
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         self.env, self.files = env, files
-        env.bytecode_cache = TemplateCode(self.cache)
+        if self.template_scope:  # None: the configuration is not all in its file (mkdocs_pages.site_key)
+            env.bytecode_cache = TemplateCode(self.cache, self.template_scope)
         self.index(config)
         return env
 

@@ -140,33 +140,42 @@ class TemplateCode(jinja2.BytecodeCache):
     """Compiled templates remembered across builds (kind `jinja-code`), for our environment and the
     theme's: compiling them is about 0.4 s a build (Material's navigation macros alone 0.13 s).
 
-    Jinja keys a template by its name and file and keeps its source's checksum, its own version and
-    Python's beside the code (`Bucket`); an entry for other source, or damaged, is compiled anew and
-    replaced. What a template renders does not depend on where its code came from."""
+    Compiled code holds more than the template: the environment's options (autoescape, trim_blocks …),
+    `finalize` and the filters applied to constants, MarkupSafe's escaping and the Jinja release's
+    compiler. So an entry is keyed by `scope` (our environment: this program's code with the Jinja and
+    MarkupSafe versions, `code_digest`; the theme's: `mkdocs_pages.site_key`, which holds that too, the
+    MkDocs configuration and the versions of MkDocs and Material) and Jinja's bucket key (the template's
+    name and file). Jinja checks an entry against its template's source and its bytecode format and
+    Python's version; one that fails, or is damaged, is compiled anew and replaced. What a template
+    renders does not depend on where its code came from."""
 
     KIND = "jinja-code"
 
-    def __init__(self, cache: Cache):
-        self.cache = cache
+    def __init__(self, cache: Cache, scope: str):
+        self.cache, self.scope = cache, scope
         self.known = cache.entries(self.KIND)
 
+    def _key(self, bucket: jinja2.bccache.Bucket) -> str:
+        return hashlib.sha256(f"{self.scope}\x00{bucket.key}".encode("utf-8")).hexdigest()
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        blob = self.known.get(bucket.key)
+        key = self._key(bucket)
+        blob = self.known.get(key)
         if not isinstance(blob, bytes):
             if blob is not None:
-                self.cache.replace(self.KIND, bucket.key)
+                self.cache.replace(self.KIND, key)
             return
         try:
             bucket.bytecode_from_string(blob)
         except Exception:  # noqa: BLE001 - damaged: compiled anew and replaced
             bucket.reset()
         if bucket.code is None:
-            self.cache.replace(self.KIND, bucket.key)  # another source, another Jinja or damaged
+            self.cache.replace(self.KIND, key)  # other source, another bytecode format, or damaged
         else:
-            self.cache.remember(self.KIND, bucket.key, blob)
+            self.cache.remember(self.KIND, key, blob)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self.cache.remember(self.KIND, bucket.key, bucket.bytecode_to_string())
+        self.cache.remember(self.KIND, self._key(bucket), bucket.bytecode_to_string())
 
 
 def templates_digest(templates_dir: Path) -> str:

@@ -7,6 +7,7 @@ same input (WeasyPrint writes no dates).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -87,7 +88,8 @@ def renderer_fingerprint() -> str:
             parts.append(f"{package}=-")
     # Pango's version as WeasyPrint's `pango.pango_version()` gives it, read without importing WeasyPrint
     # (0.9 s): a build whose PDFs all come from the cache need not import it.
-    pango = _library_version("pango-1.0", "pango_version", ctypes.c_int)
+    pango = _library_version("pango-1.0", "pango_version", ctypes.c_int, "libpango-1.0-0", "libpango-1.0.so.0",
+                             "libpango-1.0.dylib")
     parts.append("pango=?" if pango.endswith("=?") else "pango=" + pango.split("=", 1)[1])
     parts += [_library_version("harfbuzz", "hb_version_string", ctypes.c_char_p),  # subsets the fonts
               _library_version("fontconfig", "FcGetVersion", ctypes.c_int)]
@@ -110,12 +112,16 @@ def renderer_fingerprint() -> str:
     return "\n".join(parts)
 
 
-def _library_version(name: str, function: str, restype) -> str:
-    """`function()` of the shared library `name`, as loaded by this process (not the command-line tool's)."""
-    found = ctypes.util.find_library(name)
-    try:
-        call = getattr(ctypes.CDLL(found), function)
-    except (OSError, AttributeError, TypeError):
+def _library_version(name: str, function: str, restype, *files: str) -> str:
+    """`function()` of the shared library `name`, as loaded by this process (not the command-line tool's);
+    `files`: the names to open it by where the linker cache does not know it (as WeasyPrint's loader does)."""
+    call = None
+    for found in (ctypes.util.find_library(name), *files):
+        if found:
+            with contextlib.suppress(OSError, AttributeError, TypeError):
+                call = getattr(ctypes.CDLL(found), function)
+                break
+    if call is None:
         return f"{name}=?"
     call.restype, call.argtypes = restype, []
     value = call()

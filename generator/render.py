@@ -20,7 +20,7 @@ import markupsafe
 
 from . import sources
 from .mask import format_money
-from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest, TemplateCode  # noqa: F401 (re-exported)
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest, TemplateCode, code_digest  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date
@@ -119,7 +119,7 @@ def _environment(templates_dir: Path, cache: Cache | None = None) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=TemplateCode(cache) if cache is not None else None,
+        bytecode_cache=TemplateCode(cache, code_digest()) if cache is not None else None,
     )
     env.filters["cn_date"] = cn_date
     env.filters["money"] = format_money  # every amount one way: two decimals

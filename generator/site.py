@@ -99,8 +99,8 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
             logging.getLogger("jieba").setLevel(logging.WARNING)
             # The theme's pages whose inputs did not change are taken from the cache (mkdocs_pages.py).
             # jieba loads its dictionary only for a text no earlier build cut (mkdocs_jieba.py).
-            with mkdocs_jieba.patched(plugin.cache) as jieba, \
-                    PageMemo(plugin, site_key(config, str(user_dict) if user_dict else None), jieba).patched():
+            plugin.template_scope = site_key(config, str(user_dict) if user_dict else None)
+            with mkdocs_jieba.patched(plugin.cache) as jieba, PageMemo(plugin, plugin.template_scope, jieba).patched():
                 mkdocs_build(config)
     except (Abort, ConfigurationError, ShellError) as exc:
         collect.messages.append(str(exc))

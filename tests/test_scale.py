@@ -996,12 +996,15 @@ def test_compiled_templates_are_remembered_and_follow_their_source(project, monk
     assert set(rebuild()) <= {"partials/language.html", "partials/languages/zh.html", "partials/languages/en.html"}
     village = project / "templates" / "village.md.j2"
     village.write_text(village.read_text(encoding="utf-8") + "\n模板已修改。\n", encoding="utf-8")
+    again = rebuild()
+    assert "village.md.j2" in again and "notice.html.j2" not in again and "base.html" not in again
+    assert "模板已修改" in (project / "site/villages/990100101001/index.html").read_text(encoding="utf-8")
+    # The theme's templates are keyed by its site key, which holds the overrides: all compiled again.
     overrides = project / "site_overrides" / "main.html"
     overrides.write_text(overrides.read_text(encoding="utf-8").replace(
         "{% block announce %}", "{% block announce %}<!-- theme changed -->"), encoding="utf-8")
     again = rebuild()
-    assert {"village.md.j2", "main.html"} <= set(again) and "base.html" not in again
-    assert "模板已修改" in (project / "site/villages/990100101001/index.html").read_text(encoding="utf-8")
+    assert {"main.html", "base.html"} <= set(again) and "notice.html.j2" not in again
     assert "<!-- theme changed -->" in (project / "site/index.html").read_text(encoding="utf-8")
     with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
         damaged = conn.execute("UPDATE entries SET value = ? WHERE kind = 'jinja-code'", (b"damaged",)).rowcount
@@ -1123,3 +1126,33 @@ def test_cached_notice_pages_are_read_only_where_the_site_needs_them(project, mo
     assert tree_bytes(paths.out) == first
     lost.clear()
     assert rebuild() == count and rendered == []
+
+
+def test_compiled_templates_are_kept_apart_by_what_compiled_them(tmp_path):
+    """Compiled code holds the environment's options (here trim_blocks), not only the template: an
+    entry made under one scope (our code and Jinja's version, or the theme's site key) is never used
+    under another, and each scope gets what a fresh compile gives."""
+    import jinja2
+
+    from generator.notice_pages import Cache, TemplateCode
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "page.j2").write_text("{% if true %}\n甲\n{% endif %}\n乙\n", encoding="utf-8")
+
+    def render(scope: str, trim: bool) -> str:
+        cache = Cache(tmp_path / "cache")
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), trim_blocks=trim,
+                                 bytecode_cache=TemplateCode(cache, scope))
+        text = env.get_template("page.j2").render()
+        cache.prune()
+        return text
+
+    def fresh(trim: bool) -> str:
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), trim_blocks=trim).get_template(
+            "page.j2").render()
+
+    assert fresh(True) != fresh(False)
+    assert render("code A", True) == fresh(True)
+    assert render("code B", False) == fresh(False)
+    assert render("code A", True) == fresh(True)
