@@ -19,8 +19,9 @@ import jinja2
 import markupsafe
 
 from . import sources
+from .digests import code_digest
 from .mask import format_money
-from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest, TemplateCode, code_digest  # noqa: F401 (re-exported)
+from .notice_pages import NOTICE_LIST_TEMPLATE, NOTICE_TEMPLATE, Cache, common_digest, fill_blocks, NoticePage, digest, notice_url, page_url, qr_svg, render_notice_pages, templates_digest, TemplateCode  # noqa: F401 (re-exported)
 from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus, Town, Village
 from .programs import ProgramSpec
 from .publicity import cn_date
