@@ -6,11 +6,15 @@ as data (`MaskRecord`), for the masking report.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import pickle
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from .digests import code_digest
 from .model import Notice, PublicNotice
@@ -182,9 +186,73 @@ def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter, cache=None)
     return out, {**dict(zip(fields, column_totals)), **({GRAND_TOTAL: grand} if several else {})}
 
 
+class StoredRows(Sequence):
+    """A public notice's rows as the build cache holds them: unpickled when first read. Only a notice page
+    made now reads its rows (templates/_roster.html.j2 and the others); a rebuild takes 15,000 public
+    notices from the cache and renders a few, and unpickling a county's 150,000 rows took ~0.5 s.
+
+    Behaves as the tuple it stands for: equal to it, the same `repr` (digests key the cache by repr), the
+    same items. `remake` gives the rows anew where the stored ones cannot be read (a damaged entry)."""
+
+    __slots__ = ("_blob", "_rows", "remake")
+
+    def __init__(self, rows: Sequence[dict[str, Any]] = (), blob: bytes | None = None):
+        self._rows: tuple | None = tuple(rows) if blob is None else None
+        self._blob = blob
+        self.remake: Callable[[], tuple] | None = None
+
+    @classmethod
+    def _stored(cls, blob: bytes) -> StoredRows:
+        return cls(blob=blob)
+
+    def __reduce__(self):
+        if self._blob is None:
+            self._blob = pickle.dumps(self._rows, protocol=pickle.HIGHEST_PROTOCOL)
+        return StoredRows._stored, (self._blob,)
+
+    def _all(self) -> tuple:
+        if self._rows is None:
+            rows = None
+            try:
+                rows = pickle.loads(self._blob)  # noqa: S301 - the build cache: only this tool writes it
+            except Exception:  # noqa: BLE001 - damaged: made anew below
+                pass
+            if not (isinstance(rows, tuple) and all(isinstance(row, dict) for row in rows)):
+                if self.remake is None:
+                    raise ValueError("stored rows unreadable")
+                rows = self.remake()
+            self._rows = rows
+        return self._rows
+
+    @property
+    def pending(self) -> bool:
+        """Not read yet."""
+        return self._rows is None
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, index):
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredRows):
+            other = other._all()
+        return self._all() == other if isinstance(other, tuple) else NotImplemented
+
+    __hash__ = None  # as a tuple of dicts
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 # A notice's public form (and its count of each masking operator) depends on the notice and its program's
 # spec alone: with the notices' file keys (load._load_notice_cached, which hold this program's code and so
-# the specs), a rebuild takes those of unchanged notices from the build cache.
+# the specs), a rebuild takes those of unchanged notices from the build cache, their rows unread
+# (StoredRows) until a page made now reads them.
 MASKED_CACHE_KIND = "masked"
 
 
@@ -201,15 +269,33 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec], cache=None,
 
         def masked(notice: Notice = notice, spec: ProgramSpec = spec) -> tuple[PublicNotice, dict]:
             found: Counter[tuple[str, str, str]] = Counter()
-            return _mask_notice(notice, spec, found, cache), dict(found)
+            one = _mask_notice(notice, spec, found, cache)
+            return replace(one, rows=StoredRows(one.rows)), dict(found)
 
-        one, found = masked() if key is None else cache.remembered(
-            MASKED_CACHE_KIND, key, known, masked,
-            lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], PublicNotice))
+        if key is None:
+            found = Counter()
+            one = _mask_notice(notice, spec, found, cache)
+        else:
+            one, found = cache.remembered(
+                MASKED_CACHE_KIND, key, known, masked,
+                lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], PublicNotice)
+                and isinstance(v[0].rows, StoredRows))
+            if one.rows.pending:
+                one.rows.remake = functools.partial(_remake, cache, key, masked)
         public.append(one)
         counts.update(found)
     record = [MaskRecord(p, f, op, n) for (p, f, op), n in sorted(counts.items())]
     return public, record
+
+
+def _remake(cache, key: str, masked: Callable[[], tuple[PublicNotice, dict]]) -> tuple:
+    """The rows of a notice whose stored rows cannot be read: masked anew, and the cache entry replaced
+    when the build is saved (in a forked render worker only the page is right; the entry is replaced by
+    a build that reads it in the main process)."""
+    value = masked()
+    cache.replace(MASKED_CACHE_KIND, key)
+    cache.remember(MASKED_CACHE_KIND, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return tuple(value[0].rows)
 
 
 def _mask_notice(notice: Notice, spec: ProgramSpec, counts: Counter, cache) -> PublicNotice:

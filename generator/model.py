@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -238,7 +239,8 @@ class PublicNotice:
     start: dt.date
     publicity_id: str | None
     approved_on: dt.date | None
-    rows: tuple[dict[str, Any], ...]
+    # A tuple, or from the build cache mask.StoredRows: the same rows, read when first used.
+    rows: Sequence[dict[str, Any]]
     post_hoc_reason: str | None = None
     effective_on: dt.date | None = None
     objection_count: int = 0

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import urllib.parse
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -1156,3 +1157,65 @@ def test_compiled_templates_are_kept_apart_by_what_compiled_them(tmp_path):
     assert render("code A", True) == fresh(True)
     assert render("code B", False) == fresh(False)
     assert render("code A", True) == fresh(True)
+
+
+def test_public_rows_from_the_cache_are_read_only_where_a_page_needs_them(project, monkeypatch):
+    """Unchanged notices' public forms come from the build cache with their rows unread: equal to, and
+    with the digests of, the forms masked without a cache; the same masking report. Stored rows that
+    cannot be read are masked anew when a page reads them, and the entry is replaced for the next build."""
+    import pickle
+    import sqlite3
+
+    from generator import mask as masking
+    from generator.digests import digest
+    from generator.notice_pages import Cache
+
+    programs = all_programs()
+    root = project / ".cache"
+
+    def masked() -> tuple[list, list, Cache]:
+        cache = Cache(root)
+        dataset, _ = load(project / "data", cache)
+        public, record = masking.mask(dataset.notices, programs, cache, dataset.file_keys)
+        return public, record, cache
+
+    plain, plain_record = masking.mask(load(project / "data")[0].notices, programs)
+    first, record, cache = masked()
+    cache.prune()
+    assert first == plain and record == plain_record
+    again, record, cache = masked()
+    assert len(again) > 20 and all(p.rows.pending for p in again)
+    assert [digest(p) for p in again] == [digest(p) for p in plain] and record == plain_record
+    assert again == plain and not any(p.rows.pending for p in again)
+    cache.prune()
+
+    with sqlite3.connect(root / "cache.sqlite") as conn:
+        key, blob = conn.execute("SELECT key, value FROM entries WHERE kind = 'masked' ORDER BY key").fetchone()
+        notice, counts = pickle.loads(blob)
+        damaged = pickle.dumps((replace(notice, rows=masking.StoredRows(blob=b"\x80\x05damaged")), counts))
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'masked' AND key = ?", (damaged, key))
+    conn.close()
+    again, _, cache = masked()
+    assert again == plain  # the damaged rows masked anew
+    cache.prune()
+    monkeypatch.setattr(masking, "_remake", lambda *args: pytest.fail("the damaged entry was not replaced"))
+    again, _, cache = masked()
+    assert again == plain
+
+
+def test_a_build_hands_what_it_kept_from_the_cycle_collector_back_whether_it_succeeds_or_fails(project):
+    """The build keeps its long-lived data (dataset, public notices, pages) from the cycle collector;
+    a process that builds many times (build-many, a test run) gets all of it back after each build."""
+    import gc
+
+    from generator.build import BuildFailed, Paths, build
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    build(paths, dt.date(2026, 11, 30), pdfs=False)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (paths.templates / "notice.html.j2").write_text("{{ nothing.here }}", encoding="utf-8")
+    with pytest.raises(BuildFailed):
+        build(paths, dt.date(2026, 11, 30), pdfs=False)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
