@@ -30,6 +30,7 @@ import ahocorasick
 from .audit_scan import Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
+from .fileio import read_bytes
 from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
 # Data files never belong in a site; archives and office documents cannot be audited inside, so they
@@ -355,7 +356,7 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
     `prefilter` (built for the same allowed numbers, person keys and raw values) skips the checks it
     proves empty; `data`: the file's bytes, if already read; `name_clean`: the prefilter already
     passed `_name_to_check`."""
-    data = path.read_bytes() if data is None else data
+    data = read_bytes(path) if data is None else data
     suffix = path.suffix.lower()
     markup = suffix in (".html", ".htm", ".xml", ".svg", ".json", ".js")
     is_archive = suffix == ".gz" and path.name not in ALLOWED_GZ
@@ -546,13 +547,12 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
         "\n".join(rel.rpartition("/")[2] for rel, kind, _ in chunk if kind == "dir"))
     top = str(root)
     for entry in chunk:
-        rel, kind, _ = entry
+        rel, kind, size = entry
         if kind != "file":
             if not (kind == "dir" and folders_clean):
                 findings += _audit_chunk([entry])
             continue
-        with open(os.path.join(top, rel), "rb") as file:
-            data = file.read()
+        data = read_bytes(os.path.join(top, rel), size)
         digest = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00")
         digest.update(data)
         key = digest.hexdigest()

@@ -41,6 +41,7 @@ from .model import (
 )
 from .detect import hex64_runs
 from .digests import code_digest
+from .fileio import read_bytes
 from .report import Problem
 
 if TYPE_CHECKING:
@@ -639,7 +640,7 @@ def _load_notice_cached(data_dir: Path, path: Path, problems: list[Problem], cac
     if cache is None:
         return _load_notice_safely(data_dir, path, problems)
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError:
         return _load_notice_safely(data_dir, path, problems)  # which says so
     key = hashlib.sha256(b"\x00".join((code_digest().encode(), _rel(data_dir, path).encode(), data))).hexdigest()
@@ -692,8 +693,7 @@ def load_for_audit(data_dir: Path) -> tuple[Site | None, frozenset[str]]:
         for name in files:
             if name.endswith(NOTICE_SUFFIXES):
                 try:
-                    with open(os.path.join(folder, name), "rb") as fh:
-                        keys.update(m.decode("ascii") for m in hex64_runs(fh.read()))
+                    keys.update(m.decode("ascii") for m in hex64_runs(read_bytes(os.path.join(folder, name))))
                 except OSError:
                     continue  # unreadable: `build` reports it; the audit checks the keys it can read
     return site, frozenset(keys)

@@ -321,3 +321,20 @@ def test_notice_files_are_found_as_a_recursive_glob_finds_them(tmp_path):
         ("unexpected-file", "data/notices/noext"), ("unexpected-file", "data/notices/trail."),
         ("unexpected-file", "data/notices/名册.xlsx")]
     assert _files_under(tmp_path / "nowhere") == []
+
+
+def test_files_are_read_whole_as_path_read_bytes_reads_them(tmp_path):
+    """fileio.read_bytes (notice files, audited pages): the same bytes and errors as Path.read_bytes,
+    whatever size it was told (a stat made before the file grew or shrank)."""
+    from generator.fileio import read_bytes
+
+    for size in (0, 1, 4095, 4096, 1 << 21):
+        path = tmp_path / f"f{size}"
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        for told in (None, 0, size // 2, size, size + 10):
+            assert read_bytes(path, told) == read_bytes(str(path), told) == path.read_bytes()
+    for missing in (tmp_path / "missing", tmp_path):  # FileNotFoundError, IsADirectoryError
+        with pytest.raises(OSError) as theirs:
+            missing.read_bytes()
+        with pytest.raises(type(theirs.value)):
+            read_bytes(missing)

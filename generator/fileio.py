@@ -1,0 +1,26 @@
+"""Reading many small files: a build reads 15,000 notice files and the audit 15,000 pages."""
+
+from __future__ import annotations
+
+import os
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_bytes(path: str | os.PathLike, size: int | None = None) -> bytes:
+    """`Path(path).read_bytes()` (the same bytes, the same OSError) without a buffered file object, which
+    costs about twice the system calls' time for a small file. `size`: the file's size if known (a stat
+    made before), else asked of the open file; the file is read to its end whatever it is now."""
+    fd = os.open(path, _FLAGS)
+    try:
+        if size is None:
+            size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if not data:
+            return data
+        parts = [data]
+        while chunk := os.read(fd, 1 << 20):  # a file that grew since: read to its end
+            parts.append(chunk)
+        return data if len(parts) == 1 else b"".join(parts)
+    finally:
+        os.close(fd)
