@@ -134,8 +134,15 @@ class Cache:
         return {key for (key,) in self._rows(kind, "")}
 
     def text_keys(self, kind: str) -> set[str]:
-        """The keys of a kind's entries whose value is text (the others are damaged), without the values."""
-        return {key for key, text in self._rows(kind, ", typeof(value) = 'text'") if text}
+        """The keys of a kind's entries whose value is text, without the values. The others are damaged:
+        the entry remembered for such a key replaces it when the build is saved."""
+        found = set()
+        for key, text in self._rows(kind, ", typeof(value) = 'text'"):
+            if text:
+                found.add(key)
+            else:
+                self._replace.add((kind, key))
+        return found
 
     def remember(self, kind: str, key: str, value: str | bytes) -> None:
         self._used.setdefault(kind, {})[key] = value

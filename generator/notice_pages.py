@@ -213,7 +213,8 @@ def _text_of(job: dict, value) -> str:
 
 
 def _render_one(index: int, job: dict | None = None) -> tuple:
-    """(id, title, HTML or None where the cache holds it, pdf, problem, key, QR key, QR code or None)."""
+    """(id, title, HTML or None where the cache holds it, pdf, problem, key, QR key, the QR code where it
+    was made now or None)."""
     job = job or _JOB
     v = job["views"][index]
     key, pdf = job["keys"][index]
@@ -223,8 +224,9 @@ def _render_one(index: int, job: dict | None = None) -> tuple:
         return v.notice.id, v.title, None, pdf, None, key, qr_key, None  # its QR code is in it
     # QR codes are looked up one by one, only for the pages made now: reading all 15,000 took 0.13 s.
     qr = job["cache"].lookup("qr", qr_key) if qr_key in job["qr_keys"] else None
+    made = None
     if not isinstance(qr, str):
-        qr = qr_svg(url)  # the address never changes: its QR code neither
+        qr = made = qr_svg(url)  # the address never changes: its QR code neither
     try:
         html = job["template"].render(
             link=link_from_notice, **job["common"], view=v, notice=v.notice, spec=v.spec, decision=v.decision,
@@ -233,12 +235,12 @@ def _render_one(index: int, job: dict | None = None) -> tuple:
     except jinja2.TemplateSyntaxError as exc:  # in a program's body template: say which, with its line
         return v.notice.id, v.title, "", pdf, Problem(
             "template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。",
-            f"templates/{exc.name or v.spec.body_template}", exc.lineno), key, qr_key, qr
+            f"templates/{exc.name or v.spec.body_template}", exc.lineno), key, qr_key, made
     except jinja2.UndefinedError as exc:
         return v.notice.id, v.title, "", pdf, Problem(
             "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
-            f"templates/{NOTICE_TEMPLATE}"), key, qr_key, qr
-    return v.notice.id, v.title, html, pdf, None, key, qr_key, qr
+            f"templates/{NOTICE_TEMPLATE}"), key, qr_key, made
+    return v.notice.id, v.title, html, pdf, None, key, qr_key, made
 
 
 def _render_chunk(indices) -> list[tuple]:
@@ -283,10 +285,12 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     pages, problems = {}, []
     by_id = {v.notice.id: v.notice for v in views}
     for index, (notice_id, title, html, pdf, problem, key, qr_key, qr) in enumerate(results):
-        if qr is not None:
+        if qr is not None:  # made now
+            if qr_key in job["qr_keys"]:  # though stored: the stored one is damaged (or was lost since)
+                cache.replace("qr", qr_key)
             cache.remember("qr", qr_key, qr)
         else:
-            cache.keep_stored("qr", qr_key)  # for the next page made anew, if the cache holds it
+            cache.keep_stored("qr", qr_key)  # read from the cache, or in a page taken from it
         if problem is not None:
             if problem.format() not in {p.format() for p in problems}:
                 problems.append(problem)
@@ -314,6 +318,8 @@ def _fetch(job: dict, index: int) -> str:
         raise RuntimeError(f"notice page {notice_id} no longer renders: {problem.slug}")
     cache.replace("fragments", key)
     cache.remember("fragments", key, html)
-    if qr is not None:
+    if qr is not None:  # made now
+        if qr_key in job["qr_keys"]:
+            cache.replace("qr", qr_key)
         cache.remember("qr", qr_key, qr)
     return html

@@ -1219,3 +1219,47 @@ def test_a_build_hands_what_it_kept_from_the_cycle_collector_back_whether_it_suc
     with pytest.raises(BuildFailed):
         build(paths, dt.date(2026, 11, 30), pdfs=False)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("kind", ["fragments", "qr"])
+def test_a_damaged_page_fragment_or_qr_code_is_made_anew_once_and_replaced(project, monkeypatch, kind):
+    """An entry the cache holds as something other than text is made anew, and replaced when the build is
+    saved: the next build makes nothing. The site is the one a build without a cache makes."""
+    import sqlite3
+
+    from generator import notice_pages
+    from generator.build import Paths, build, cache_dir
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    made: list[str] = []
+    make = notice_pages.qr_svg
+    monkeypatch.setattr(notice_pages, "qr_svg", lambda url: made.append(url) or make(url))
+    rendered: list[str] = []
+    render_one = notice_pages._render_one
+    monkeypatch.setattr(notice_pages, "_render_one", lambda index, job=None: (
+        lambda found: found[2] is not None and rendered.append(found[0]) or found)(render_one(index, job)))
+    template = project / "templates" / "notice.html.j2"
+
+    def rebuild() -> tuple[list[str], list[str]]:
+        made.clear()
+        rendered.clear()
+        if kind == "qr":  # every notice page made anew, with the QR codes from the cache
+            template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        build(paths, dt.date(2026, 11, 30), pdfs=False)
+        return list(made), list(rendered)
+
+    rebuild()
+    rebuild()
+    with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+        key = conn.execute("SELECT key FROM entries WHERE kind = ? ORDER BY key", (kind,)).fetchone()[0]
+        conn.execute("UPDATE entries SET value = ? WHERE kind = ? AND key = ?", (b"\x00\xff", kind, key))
+    conn.close()
+    made_now, rendered_now = rebuild()
+    assert (len(made_now), len(rendered_now)) == ((1, len(rendered_now)) if kind == "qr" else (0, 1))
+    made_now, rendered_now = rebuild()
+    assert made_now == [] and (kind == "qr" or rendered_now == [])
+    warm = tree_bytes(paths.out)
+    shutil.rmtree(cache_dir(paths.out))
+    rebuild() if kind == "fragments" else build(paths, dt.date(2026, 11, 30), pdfs=False)
+    assert tree_bytes(paths.out) == warm
