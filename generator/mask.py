@@ -290,8 +290,8 @@ def mask(notices: list[Notice], programs: dict[str, ProgramSpec], cache=None,
 
 def _remake(cache, key: str, masked: Callable[[], tuple[PublicNotice, dict]]) -> tuple:
     """The rows of a notice whose stored rows cannot be read: masked anew, and the cache entry replaced
-    when the build is saved (in a forked render worker only the page is right; the entry is replaced by
-    a build that reads it in the main process)."""
+    when the build is saved (the rows of the pages made now are read before the render workers fork:
+    notice_pages.render_notice_pages)."""
     value = masked()
     cache.replace(MASKED_CACHE_KIND, key)
     cache.remember(MASKED_CACHE_KIND, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -227,6 +227,7 @@ def _render_one(index: int, job: dict | None = None) -> tuple:
     made = None
     if not isinstance(qr, str):
         qr = made = qr_svg(url)  # the address never changes: its QR code neither
+    v = _rows_read(v)
     try:
         html = job["template"].render(
             link=link_from_notice, **job["common"], view=v, notice=v.notice, spec=v.spec, decision=v.decision,
@@ -241,6 +242,13 @@ def _render_one(index: int, job: dict | None = None) -> tuple:
             "template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
             f"templates/{NOTICE_TEMPLATE}"), key, qr_key, made
     return v.notice.id, v.title, html, pdf, None, key, qr_key, made
+
+
+def _rows_read(view):
+    """The view with its notice's rows read (mask.StoredRows): templates get the tuple, as ever (|tojson, +)."""
+    if isinstance(view.notice.rows, tuple):
+        return view
+    return replace(view, notice=replace(view.notice, rows=tuple(view.notice.rows)))
 
 
 def _render_chunk(indices) -> list[tuple]:
@@ -258,16 +266,21 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     # Everything else a template sees (site, divisions for the village names of a count table, the catalog),
     # once: a renamed village must not stay on a cached page.
     context = common_digest(common)
+    views = list(views)  # those of the pages made now get their rows read (below)
     _JOB.update(views=views, today=today, pdfs=pdfs, templates=templates_digest(templates_dir), texts={},
                 code=code_digest(), context=context, file_keys=file_keys or {},
                 site=common["site"], url_base=base_url, template=template, common=common,
                 fragments=cache.text_keys("fragments"), qr_keys=cache.keys("qr"), cache=cache)  # keys only
-    cache.close()  # a SQLite connection must not cross a fork (the workers open their own)
     try:
         _JOB["keys"] = [_page_key(_JOB, v) for v in views]
         # Pages the cache holds are read only where needed (NoticePage.content); the others are rendered
         # here, on every core when many.
         new = [i for i, (key, _) in enumerate(_JOB["keys"]) if key not in _JOB["fragments"]]
+        # Their rows are read here, not in a forked worker: stored rows that cannot be read are masked
+        # anew and their entry replaced in this build's cache (mask.StoredRows).
+        for i in new:
+            views[i] = _rows_read(views[i])
+        cache.close()  # a SQLite connection must not cross a fork (the workers open their own)
         workers = os.cpu_count() or 1
         if len(new) < WORKER_MIN_NOTICES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
             results = _render_chunk(range(len(views)))

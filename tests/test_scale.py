@@ -1263,3 +1263,66 @@ def test_a_damaged_page_fragment_or_qr_code_is_made_anew_once_and_replaced(proje
     shutil.rmtree(cache_dir(paths.out))
     rebuild() if kind == "fragments" else build(paths, dt.date(2026, 11, 30), pdfs=False)
     assert tree_bytes(paths.out) == warm
+
+
+def test_body_templates_get_the_rows_as_a_tuple_whether_masked_now_or_taken_from_the_cache(project):
+    """A page made anew from a public notice the cache held (its rows unread until then) sees the rows
+    as a template saw them before: a tuple (|tojson, +). The site is the one a cold build makes."""
+    from generator.build import Paths, build, cache_dir
+
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    roster = project / "templates" / "_roster.html.j2"
+    roster.write_text(roster.read_text(encoding="utf-8")
+                      + "<!-- {{ (notice.rows + ())|tojson|length }} -->\n", encoding="utf-8")
+    build(paths, dt.date(2026, 11, 30), pdfs=False)
+    template = project / "templates" / "notice.html.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # every page anew
+    build(paths, dt.date(2026, 11, 30), pdfs=False)
+    warm = tree_bytes(paths.out)
+    assert any(re.search(rb"<!-- [1-9][0-9]* -->", page) for page in warm.values())
+    shutil.rmtree(cache_dir(paths.out))
+    build(paths, dt.date(2026, 11, 30), pdfs=False)
+    assert tree_bytes(paths.out) == warm
+
+
+def test_stored_rows_that_cannot_be_read_are_masked_anew_and_replaced_when_pages_are_made_on_every_core(
+        project, monkeypatch):
+    import pickle
+    import sqlite3
+
+    from generator import mask as masking
+    from generator import notice_pages
+    from generator.build import Paths, build, cache_dir
+
+    monkeypatch.setattr(notice_pages, "WORKER_MIN_NOTICES", 1)  # pages made in forked workers
+    paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                  project / "site")
+    template = project / "templates" / "notice.html.j2"
+    original = template.read_text(encoding="utf-8")
+
+    def rebuild(blank_lines: int) -> dict[str, bytes]:
+        template.write_text(original + "\n" * blank_lines, encoding="utf-8")  # another: every page anew
+        build(paths, dt.date(2026, 11, 30), pdfs=False)
+        return tree_bytes(paths.out)
+
+    rebuild(1)
+    with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
+        damaged = 0
+        for key, blob in conn.execute("SELECT key, value FROM entries WHERE kind = 'masked'").fetchall():
+            notice, counts = pickle.loads(blob)
+            if notice.rows:
+                blob = pickle.dumps((replace(notice, rows=masking.StoredRows(blob=b"\x80\x05damaged")), counts))
+                conn.execute("UPDATE entries SET value = ? WHERE kind = 'masked' AND key = ?", (blob, key))
+                damaged += 1
+    conn.close()
+    assert damaged > 20
+    remade = rebuild(2)
+
+    def not_again(*args):  # an Exception (not pytest's): a worker's failure must reach the build, not hang it
+        raise AssertionError("a damaged entry was not replaced")
+
+    monkeypatch.setattr(masking, "_remake", not_again)
+    warm = rebuild(1)
+    shutil.rmtree(cache_dir(paths.out))
+    assert rebuild(1) == warm and rebuild(2) == remade
