@@ -201,14 +201,10 @@ class StoredRows(Sequence):
         self._blob = blob
         self.remake: Callable[[], tuple] | None = None
 
-    @classmethod
-    def _stored(cls, blob: bytes) -> StoredRows:
-        return cls(blob=blob)
-
     def __reduce__(self):
         if self._blob is None:
             self._blob = pickle.dumps(self._rows, protocol=pickle.HIGHEST_PROTOCOL)
-        return StoredRows._stored, (self._blob,)
+        return StoredRows, ((), self._blob)
 
     def _all(self) -> tuple:
         if self._rows is None:

@@ -60,7 +60,7 @@ class Divisions:
     @functools.cached_property
     def _by_code(self) -> tuple[dict[str, Village], dict[str, Town]]:
         """Villages and towns by code (the first of a code, as a search in order finds it): asked once per
-        notice, 15,000 times a build, where a search through 200 villages took 0.1 s."""
+        notice, 15,000 times a build, where a search through 200 villages took 0.06 s."""
         villages: dict[str, Village] = {}
         for town in self.towns:
             for village in town.villages:

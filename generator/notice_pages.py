@@ -298,12 +298,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
     pages, problems = {}, []
     by_id = {v.notice.id: v.notice for v in views}
     for index, (notice_id, title, html, pdf, problem, key, qr_key, qr) in enumerate(results):
-        if qr is not None:  # made now
-            if qr_key in job["qr_keys"]:  # though stored: the stored one is damaged (or was lost since)
-                cache.replace("qr", qr_key)
-            cache.remember("qr", qr_key, qr)
-        else:
-            cache.keep_stored("qr", qr_key)  # read from the cache, or in a page taken from it
+        _keep_qr(cache, job, qr_key, qr)
         if problem is not None:
             if problem.format() not in {p.format() for p in problems}:
                 problems.append(problem)
@@ -331,8 +326,16 @@ def _fetch(job: dict, index: int) -> str:
         raise RuntimeError(f"notice page {notice_id} no longer renders: {problem.slug}")
     cache.replace("fragments", key)
     cache.remember("fragments", key, html)
-    if qr is not None:  # made now
-        if qr_key in job["qr_keys"]:
-            cache.replace("qr", qr_key)
-        cache.remember("qr", qr_key, qr)
+    _keep_qr(cache, job, qr_key, qr)
     return html
+
+
+def _keep_qr(cache: Cache, job: dict, qr_key: str, made: str | None) -> None:
+    """Keep a page's QR code for the next build: the one `made` now (replacing a stored one, which was
+    damaged or lost since), else the stored one, without reading it."""
+    if made is None:
+        cache.keep_stored("qr", qr_key)
+        return
+    if qr_key in job["qr_keys"]:
+        cache.replace("qr", qr_key)
+    cache.remember("qr", qr_key, made)
