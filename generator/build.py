@@ -34,6 +34,7 @@ from .publicity import decide, manifest, notice_digest
 from .render import render, search_words
 from .report import BuildFailed, Problem, Severity, errors, sort_key
 from .site import build_site
+from .stored import roster_facts
 from .validate import validate
 from .workdays import WorkCalendar
 
@@ -100,8 +101,9 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
     # sees a bad row and a 公布 that came too early in the same run.
     progress("判定公示状态")
     previous = read_manifest(paths.out)
+    digest_of = remembered(notice_digest, "notice-digest", dataset.file_keys, cache)
     decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous,
-                             dataset.unreadable)
+                              dataset.unreadable, digest_of)
     warnings = _stop_on_errors("validate", problems + found)
     if dataset.site is None or dataset.divisions is None:  # load always says why; never build without them
         raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])
@@ -139,12 +141,11 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
                                         cache, links)
         _stop_on_errors("site", problems)
-        write_manifest(site_dir, manifest(dataset.notices, decisions, today, remembered(
-            notice_digest, "notice-digest", dataset.file_keys, cache)))
+        write_manifest(site_dir, manifest(dataset.notices, decisions, today, digest_of))
 
         progress("审计个人信息")
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
-        person_keys = frozenset(row.person_key for n in dataset.notices for row in n.roster if row.person_key)
+        person_keys = frozenset(key for n in dataset.notices for key, _ in roster_facts(n) if key)
         memo = cache.read_json("audit-memo.json")
         # Every file is read, linked pages too: a live page edited in place must not pass unread.
         findings, memo = audit_memo(site_dir, allowed, person_keys, memo)

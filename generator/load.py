@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
 import os
+import pickle
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +46,9 @@ from .model import (
 from .detect import hex64_runs
 from .digests import code_digest
 from .fileio import read_bytes
+from .programs import ProgramSpec, all_programs
 from .report import Problem
+from .stored import StoredRoster, facts_of
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -636,7 +642,8 @@ NOTICE_CACHE_KIND = "notices"
 
 
 def _load_notice_cached(data_dir: Path, path: Path, problems: list[Problem], cache: Cache | None,
-                        known: dict[str, str | bytes], file_keys: dict[str, str]) -> Notice | None:
+                        known: dict[str, str | bytes], file_keys: dict[str, str],
+                        programs: dict[str, ProgramSpec]) -> Notice | None:
     if cache is None:
         return _load_notice_safely(data_dir, path, problems)
     try:
@@ -647,14 +654,35 @@ def _load_notice_cached(data_dir: Path, path: Path, problems: list[Problem], cac
 
     def read() -> tuple[Notice | None, list[Problem]]:
         found: list[Problem] = []
-        return _load_notice_safely(data_dir, path, found, data), found
+        notice = _load_notice_safely(data_dir, path, found, data)
+        if notice is not None:  # stored with its facts, so that a rebuild reads the rows only where needed
+            spec = programs.get(notice.program)
+            facts = facts_of(notice.roster, spec.cross_fields if spec else ("change",))
+            notice = replace(notice, roster=StoredRoster(notice.roster, facts=facts))
+        return notice, found
 
-    notice, found = cache.remembered(NOTICE_CACHE_KIND, key, known, read,
-                                     lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], list))
+    notice, found = cache.remembered(NOTICE_CACHE_KIND, key, known, read, _fits_notice)
     problems += found
     if notice is not None:
         file_keys[notice.id] = key
+        if notice.roster.pending:
+            notice.roster.remake = functools.partial(_roster_anew, cache, key, read)
     return notice
+
+
+def _fits_notice(value: object) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], list)
+            and (value[0] is None or (isinstance(value[0], Notice) and isinstance(value[0].roster, StoredRoster)
+                                      and isinstance(value[0].roster.facts, tuple))))
+
+
+def _roster_anew(cache: Cache, key: str, read: Callable[[], tuple[Notice | None, list[Problem]]]) -> tuple:
+    """The rows of a notice whose stored rows cannot be read: its file's bytes (those its key was made
+    from) read anew, and the cache entry replaced when the build is saved."""
+    value = read()
+    cache.replace(NOTICE_CACHE_KIND, key)
+    cache.remember(NOTICE_CACHE_KIND, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return tuple(value[0].roster) if value[0] is not None else ()
 
 
 def load(data_dir: Path, cache: Cache | None = None) -> tuple[Dataset, list[Problem]]:
@@ -668,9 +696,10 @@ def load(data_dir: Path, cache: Cache | None = None) -> tuple[Dataset, list[Prob
     policy = _load_policy(data_dir, problems)
     notices, unreadable = [], set()
     known = cache.entries(NOTICE_CACHE_KIND) if cache is not None else {}
+    programs = all_programs() if cache is not None else {}
     file_keys: dict[str, str] = {}
     with _collection_paused():
-        read = [(path, _load_notice_cached(data_dir, path, problems, cache, known, file_keys))
+        read = [(path, _load_notice_cached(data_dir, path, problems, cache, known, file_keys, programs))
                 for path in _notice_files(data_dir, problems)]
     for path, notice in read:
         if notice is not None:

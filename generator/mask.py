@@ -11,15 +11,15 @@ import hashlib
 import json
 import pickle
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
 from .digests import code_digest
 from .model import Notice, PublicNotice
 from .programs import ProgramSpec
 from .records import display
+from .stored import Stored
 
 MASK_CHAR = "*"
 NAME_SEPARATORS = "·•"
@@ -186,63 +186,14 @@ def _aggregate(rows: list[dict], spec: ProgramSpec, counts: Counter, cache=None)
     return out, {**dict(zip(fields, column_totals)), **({GRAND_TOTAL: grand} if several else {})}
 
 
-class StoredRows(Sequence):
-    """A public notice's rows as the build cache holds them: unpickled when first read. Only a notice page
-    made now reads its rows (templates/_roster.html.j2 and the others); a rebuild takes 15,000 public
-    notices from the cache and renders a few, and unpickling a county's 150,000 rows took ~0.5 s.
+class StoredRows(Stored):
+    """A public notice's rows (a tuple of dicts) as the build cache holds them (stored.Stored): only a
+    notice page made now reads its rows (templates/_roster.html.j2 and the others)."""
 
-    Behaves as the tuple it stands for: equal to it, the same `repr` (digests key the cache by repr), the
-    same items. `remake` gives the rows anew where the stored ones cannot be read (a damaged entry)."""
+    __slots__ = ()
 
-    __slots__ = ("_blob", "_rows", "remake")
-
-    def __init__(self, rows: Sequence[dict[str, Any]] = (), blob: bytes | None = None):
-        self._rows: tuple | None = tuple(rows) if blob is None else None
-        self._blob = blob
-        self.remake: Callable[[], tuple] | None = None
-
-    def __reduce__(self):
-        if self._blob is None:
-            self._blob = pickle.dumps(self._rows, protocol=pickle.HIGHEST_PROTOCOL)
-        return StoredRows, ((), self._blob)
-
-    def _all(self) -> tuple:
-        if self._rows is None:
-            rows = None
-            try:
-                rows = pickle.loads(self._blob)  # noqa: S301 - the build cache: only this tool writes it
-            except Exception:  # noqa: BLE001 - damaged: made anew below
-                pass
-            if not (isinstance(rows, tuple) and all(isinstance(row, dict) for row in rows)):
-                if self.remake is None:
-                    raise ValueError("stored rows unreadable")
-                rows = self.remake()
-            self._rows = rows
-        return self._rows
-
-    @property
-    def pending(self) -> bool:
-        """Not read yet."""
-        return self._rows is None
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __getitem__(self, index):
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, StoredRows):
-            other = other._all()
-        return self._all() == other if isinstance(other, tuple) else NotImplemented
-
-    __hash__ = None  # as a tuple of dicts
-
-    def __repr__(self) -> str:
-        return repr(self._all())
+    def _fits(self, items: object) -> bool:
+        return isinstance(items, tuple) and all(isinstance(row, dict) for row in items)
 
 
 # A notice's public form (and its count of each masking operator) depends on the notice and its program's

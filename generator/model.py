@@ -173,7 +173,9 @@ class Notice:
     # 事后公示 (急难型临时救助) the reason it had no prior 公示.
     publicity_id: str | None
     approved_on: dt.date | None
-    roster: tuple[RosterRow, ...]
+    # A tuple, or from the build cache stored.StoredRoster: the same rows, read when first used, and
+    # beside them what the rules across notices read (stored.roster_facts).
+    roster: Sequence[RosterRow]
     where: Provenance
     post_hoc_reason: str | None = None
     effective_on: dt.date | None = None  # 终止公示 only: the day support ends
@@ -249,7 +251,7 @@ class PublicNotice:
     start: dt.date
     publicity_id: str | None
     approved_on: dt.date | None
-    # A tuple, or from the build cache mask.StoredRows: the same rows, read when first used.
+    # A tuple, or from the build cache mask.StoredRows (stored.Stored): the same rows, read when first used.
     rows: Sequence[dict[str, Any]]
     post_hoc_reason: str | None = None
     effective_on: dt.date | None = None

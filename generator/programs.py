@@ -317,6 +317,13 @@ class ProgramSpec:
     def monthly_once(self) -> bool:
         return self.monthly is not None
 
+    @property
+    def cross_fields(self) -> tuple[str, ...]:
+        """The fields the rules across notices read of a row (a 公布 row's "change", `month_slot`,
+        `once.grant`): a roster from the build cache keeps them beside its unread rows (stored.StoredRoster)."""
+        return tuple(dict.fromkeys(n for n in ("change", self.monthly and self.monthly.per, self.once and self.once.per)
+                                   if n))
+
     def month_slot(self, fields: dict) -> tuple:
         """What one person may be listed once for in a month: the program, or one of its kinds of
         payment (两项补贴: 生活补贴 and 护理补贴 are two payments, and one person may have both)."""

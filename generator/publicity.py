@@ -32,6 +32,7 @@ from .model import Decision, Notice, NoticeKind, ObjectionOutcome, PublicityPeri
 from .programs import ProgramSpec, PublicityRule
 from .records import cadence_problems, carry_over_problems
 from .report import Problem, Severity
+from .stored import roster_facts
 from .workdays import CalendarGap, WorkCalendar
 
 MANIFEST_VERSION = 1
@@ -99,7 +100,7 @@ def _index_publicity(notices: list[Notice]) -> dict[tuple[str, str, str], list[N
     index: dict[tuple[str, str, str], list[Notice]] = {}
     for s in notices:
         if s.kind is NoticeKind.PUBLICITY:
-            for key in dict.fromkeys(r.person_key for r in s.roster):
+            for key in dict.fromkeys(key for key, _ in roster_facts(s)):
                 index.setdefault((s.program, s.division_code, key), []).append(s)
     for found in index.values():
         found.sort(key=lambda s: (s.start, s.id))
@@ -159,13 +160,16 @@ def _decide_post_hoc(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[
                     f"事后公示：{notice.post_hoc_reason}，先行救助后公布（{spec.post_hoc.source.cite()}）"), []
 
 
-def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notice_level_failed: bool) -> Problem | None:
-    """Why this person may not be in this 公布, or None if they may."""
+def _person_problem(notice: Notice, index: int, person_key: str, spec: ProgramSpec, ctx: _Context,
+                    notice_level_failed: bool) -> Problem | None:
+    """Why the person of this 公布's row `index` may not be in it, or None if they may (the row itself
+    is read only to say why)."""
     approved = notice.approved_on
     cite = spec.publicity.source.cite()
-    candidates = ctx.publicity_of(notice.program, notice.division_code, row.person_key)
+    candidates = ctx.publicity_of(notice.program, notice.division_code, person_key)
 
     def at(slug: str, text: str) -> Problem:
+        row = notice.roster[index]
         name = mask_name(str(row.fields.get("name", "")))
         return Problem(slug, f"“{name}”{text}", row.where.file, row.where.line, "person_key")
 
@@ -178,7 +182,7 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
         return at("person-not-in-publicity", f"只出现在审批日期{cn_date(approved)}以后开始的公示中：公示期满后才能审批公布。依据：{cite}。")
     for s in relevant:
         for o in s.objections:
-            if o.person_key == row.person_key and o.raised_on <= approved and o.unresolved_on(approved):
+            if o.person_key == person_key and o.raised_on <= approved and o.unresolved_on(approved):
                 return at("objection-unresolved",
                           f"在公示“{s.id}”中被提出的异议（{cn_date(o.raised_on)}提出）在审批日{cn_date(approved)}前尚未处理完毕，"
                           f"不得公布。请核实处理后再审批。依据：{cite}。")
@@ -190,7 +194,7 @@ def _person_problem(notice: Notice, row, spec: ProgramSpec, ctx: _Context, notic
             return at("publicity-not-completed",
                       f"所在的公示“{s.id}”到{cn_date(period.last_day)}24时才届满，审批日期{cn_date(approved)}早于期满。依据：{cite}。")
     changed = [o.resolved_on for s in relevant for o in s.objections
-               if spec.renotice and o.person_key == row.person_key
+               if spec.renotice and o.person_key == person_key
                and (spec.renotice_any or o.outcome is ObjectionOutcome.CHANGED)
                and o.resolved_on is not None and o.resolved_on <= approved]
     renotice_after = max(changed) if changed else None
@@ -229,9 +233,9 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
                 f"审批日期{cn_date(notice.approved_on)}早于期满，不得据此公布。"
                 f"最早可在{cn_date(period.first_free_day)}审批。依据：{period_cite(spec.publicity, period)}。",
                 notice.where.file, notice.line_of("approved_on"), "approved_on"))
-    for row in notice.roster:
-        if row.person_key and spec.publicity is not None:
-            found = _person_problem(notice, row, spec, ctx, notice_level_failed=bool(problems))
+    for i, (key, _) in enumerate(roster_facts(notice)):
+        if key and spec.publicity is not None:
+            found = _person_problem(notice, i, key, spec, ctx, notice_level_failed=bool(problems))
             if found is not None:
                 problems.append(found)
     if problems:
@@ -254,9 +258,11 @@ _DECIDERS = {
 
 def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.date,
            calendar: WorkCalendar | None = None, previous_manifest: dict | None = None,
-           unreadable: frozenset[str] = frozenset()) -> tuple[dict[str, Decision], list[Problem]]:
+           unreadable: frozenset[str] = frozenset(), digest_of: Callable[[Notice], str] | None = None
+           ) -> tuple[dict[str, Decision], list[Problem]]:
     """Every notice's decision on `today`, and the problems (errors forbid publishing; warnings are reported).
-    `unreadable`: ids of notice files that are there but could not be read (load reported why)."""
+    `unreadable`: ids of notice files that are there but could not be read (load reported why).
+    `digest_of`: `notice_digest`, or the same remembered (as for `manifest`)."""
     calendar = calendar or WorkCalendar()
     by_id = {n.id: n for n in notices}
     ctx = _Context(programs, calendar, today, by_id, _index_publicity(list(by_id.values())))
@@ -290,7 +296,7 @@ def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.da
     problems += cadence_problems(notices, decisions, programs, today)
     problems += carry_over_problems(notices, decisions, programs)
     if previous_manifest:
-        problems += check_manifest(previous_manifest, notices, today, unreadable, programs)
+        problems += check_manifest(previous_manifest, notices, today, unreadable, programs, digest_of)
     return decisions, problems
 
 
@@ -327,8 +333,8 @@ def manifest(notices: list[Notice], decisions: dict[str, Decision], today: dt.da
 
 
 def check_manifest(previous: dict, notices: list[Notice], today: dt.date,
-                   unreadable: frozenset[str] = frozenset(), programs: dict[str, ProgramSpec] | None = None
-                   ) -> list[Problem]:
+                   unreadable: frozenset[str] = frozenset(), programs: dict[str, ProgramSpec] | None = None,
+                   digest_of: Callable[[Notice], str] | None = None) -> list[Problem]:
     """A notice published with a running period must still be there, unchanged, until it ends. A file
     still there that could not be read is not reported as deleted: load has said what is wrong with it,
     and the build stops on that."""
@@ -358,7 +364,7 @@ def check_manifest(previous: dict, notices: list[Notice], today: dt.date,
                 "withdrawn-during-publicity",
                 f"已发布的公示在公示期内（至{until}24时）被删除。公示期内不得撤下公示：请恢复此文件；"
                 f"如名单确有错误，请另行发布更正后的公示。{cite}", file, None, None))
-        elif notice_digest(current) != entry.get("digest"):
+        elif (digest_of or notice_digest)(current) != entry.get("digest"):
             problems.append(Problem(
                 "changed-during-publicity",
                 f"已发布的公示在公示期内（至{until}24时）被修改。公示期内不得改动名单或文号：请改回原样；"

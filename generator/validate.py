@@ -19,6 +19,7 @@ from .model import Dataset, Notice, NoticeKind, Policy, Provenance, RosterRow, S
 from .programs import AmountRule, FieldSpec, ProgramSpec
 from .records import check_date_field, record_problems
 from .report import Problem, Severity
+from .stored import roster_facts
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -305,20 +306,20 @@ def _check_objections(notice: Notice) -> list[Problem]:
 def _granted_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
     """A once-only grant (spec `once_per_person`) to the same person key in two notices: the later one
     (by publication date, then id) is reported at its row, naming the earlier file and line."""
-    first: dict[tuple, RosterRow] = {}
+    first: dict[tuple, tuple[Notice, int]] = {}  # the notice and its row's index
     problems = []
     for notice in sorted(notices, key=lambda n: (n.start, n.id)):
         spec = programs.get(notice.program)
         if spec is None or spec.once is None or notice.kind is not NoticeKind.RESULT:
             continue
-        for row in notice.roster:
-            grant = spec.once.grant(spec, row.fields)
-            if grant is None or not PERSON_KEY.match(row.person_key):
+        for i, (key, fields) in enumerate(roster_facts(notice)):
+            grant = spec.once.grant(spec, fields)
+            if grant is None or not PERSON_KEY.match(key):
                 continue  # reported as not-a-choice, no-person-key or bad-person-key
-            earlier = first.setdefault((spec.code, row.person_key, *grant), row)
-            if earlier is not row and earlier.where.file != row.where.file:
-                problems.append(_row_problem(row, "granted-twice", granted_twice_message(spec, grant, earlier.where),
-                                             "person_key"))
+            earlier, at = first.setdefault((spec.code, key, *grant), (notice, i))
+            if earlier is not notice and earlier.where.file != notice.where.file:  # a row's file is its notice's
+                problems.append(_row_problem(notice.roster[i], "granted-twice",
+                                             granted_twice_message(spec, grant, earlier.roster[at].where), "person_key"))
     return problems
 
 
@@ -331,20 +332,21 @@ def listed_twice_message(spec: ProgramSpec, earlier: Provenance) -> str:
 def _listed_twice(notices: list[Notice], programs: dict[str, ProgramSpec]) -> list[Problem]:
     """One listing per person, program and month (ProgramSpec.monthly_once), as import checks it: a person
     in a second 公布 of the month is reported at that row (the later by date, then id), naming the first."""
-    first: dict[tuple, RosterRow] = {}
+    first: dict[tuple, tuple[Notice, int]] = {}  # the notice and its row's index
     problems = []
     for notice in sorted(notices, key=lambda n: (n.start, n.id)):
         spec = programs.get(notice.program)
         if spec is None or not spec.monthly_once or notice.kind is not NoticeKind.RESULT:
             continue
-        for row in notice.roster:
-            if not PERSON_KEY.match(row.person_key) or row.fields.get("change") == ENDED:
+        for i, (key, fields) in enumerate(roster_facts(notice)):
+            if not PERSON_KEY.match(key) or fields.get("change") == ENDED:
                 continue  # bad-person-key; or support ending (终止), which is no payment
-            slot = (spec.code, row.person_key, notice.start.year, notice.start.month, *spec.month_slot(row.fields))
-            earlier = first.setdefault(slot, row)
-            if earlier is not row and earlier.where.file != row.where.file:  # in one file: duplicate-person
-                problems.append(_row_problem(row, "already-listed-this-month", listed_twice_message(spec, earlier.where),
-                                             "person_key"))
+            slot = (spec.code, key, notice.start.year, notice.start.month, *spec.month_slot(fields))
+            earlier, at = first.setdefault(slot, (notice, i))
+            # In one file (a row's file is its notice's): duplicate-person.
+            if earlier is not notice and earlier.where.file != notice.where.file:
+                problems.append(_row_problem(notice.roster[i], "already-listed-this-month",
+                                             listed_twice_message(spec, earlier.roster[at].where), "person_key"))
     return problems
 
 
@@ -355,27 +357,28 @@ class Listings:
 
     def __init__(self, notices: list[Notice], programs: dict[str, ProgramSpec]):
         wanted = {rule.program for spec in programs.values() for rule in spec.excludes}
-        self.listed: dict[tuple[str, str], list[tuple[tuple, RosterRow]]] = {}
+        # (start, id) of each listing, with its notice and the row's index there
+        self.listed: dict[tuple[str, str], list[tuple[tuple, Notice, int]]] = {}
         self.ended: dict[tuple[str, str], list] = {}
         for notice in notices:
             if notice.program not in wanted:
                 continue
-            for row in notice.roster:
-                if notice.kind is NoticeKind.RESULT and row.fields.get("change") != ENDED:
-                    self.listed.setdefault((notice.program, row.person_key), []).append(((notice.start, notice.id), row))
+            for i, (key, fields) in enumerate(roster_facts(notice)):
+                if notice.kind is NoticeKind.RESULT and fields.get("change") != ENDED:
+                    self.listed.setdefault((notice.program, key), []).append(((notice.start, notice.id), notice, i))
                 elif notice.kind is NoticeKind.RESULT:
-                    self.ended.setdefault((notice.program, row.person_key), []).append(notice.start)
+                    self.ended.setdefault((notice.program, key), []).append(notice.start)
                 elif notice.kind is NoticeKind.TERMINATION:
-                    self.ended.setdefault((notice.program, row.person_key), []).append(notice.effective_on or notice.start)
+                    self.ended.setdefault((notice.program, key), []).append(notice.effective_on or notice.start)
 
     def still_listed(self, program: str, key: str, at: tuple) -> RosterRow | None:
         """The person's latest listing in `program` before `at` (a notice's start and id), unless their
         support there ended between that listing and `at`."""
-        before = [(when, row) for when, row in self.listed.get((program, key), ()) if when < at]
+        before = [listing for listing in self.listed.get((program, key), ()) if listing[0] < at]
         if not before:
             return None
-        when, row = max(before, key=lambda pair: pair[0])
-        return None if any(when[0] <= end <= at[0] for end in self.ended.get((program, key), ())) else row
+        when, notice, i = max(before, key=lambda listing: listing[0])
+        return None if any(when[0] <= end <= at[0] for end in self.ended.get((program, key), ())) else notice.roster[i]
 
 
 def ends_recorded(spec: ProgramSpec | None) -> bool:
@@ -405,13 +408,13 @@ def exclusion_conflicts(notices: list[Notice], programs: dict[str, ProgramSpec])
         spec = programs.get(notice.program)
         if spec is None or not spec.excludes or notice.kind is NoticeKind.TERMINATION:
             continue
-        for row in notice.roster:
-            if not PERSON_KEY.match(row.person_key) or row.fields.get("change") == ENDED:
+        for i, (key, fields) in enumerate(roster_facts(notice)):
+            if not PERSON_KEY.match(key) or fields.get("change") == ENDED:
                 continue
             for rule in spec.excludes:
-                earlier = listings.still_listed(rule.program, row.person_key, (notice.start, notice.id))
+                earlier = listings.still_listed(rule.program, key, (notice.start, notice.id))
                 if earlier is not None:
-                    yield notice, row, rule, earlier
+                    yield notice, notice.roster[i], rule, earlier
                     break
 
 

@@ -23,6 +23,7 @@ from generator.load import load
 from generator.mask import is_masked_name
 from generator.programs import all_programs
 from generator.publicity import decide
+from generator.report import Severity
 from generator.validate import validate
 from generator.workdays import WorkCalendar
 
@@ -1201,6 +1202,106 @@ def test_public_rows_from_the_cache_are_read_only_where_a_page_needs_them(projec
     monkeypatch.setattr(masking, "_remake", lambda *args: pytest.fail("the damaged entry was not replaced"))
     again, _, cache = masked()
     assert again == plain
+
+
+def _yaml_edit(project: Path, name: str, change, copy_to: str | None = None) -> None:
+    import yaml
+
+    body = yaml.safe_load((project / "data/notices" / name).read_text(encoding="utf-8"))
+    change(body)
+    (project / "data/notices" / (copy_to or name)).write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False),
+                                                              encoding="utf-8")
+
+
+def _tekun_key() -> str:
+    import yaml
+
+    return yaml.safe_load((REPO / "data/notices/2026-11-13-baiyun-tk-gb.yaml").read_text(encoding="utf-8")
+                          )["roster"][0]["person_key"]
+
+
+# Each breaks one rule across notices (validate._listed_twice, _granted_twice, _excluded; publicity's
+# person checks) in the demo data, as tests/test_validate.py and test_programs.py do one by one.
+ACROSS_NOTICES = {
+    "already-listed-this-month": lambda p: _yaml_edit(p, "2026-11-23-liuxi-gb.yaml", lambda b: b.update(
+        document_number="示民发〔2026〕89号"), "2026-11-24-liuxi-gb2.yaml"),
+    "granted-twice": lambda p: _yaml_edit(p, "2026-11-18-baiyun-bz-gb.yaml", lambda b: b.update(
+        document_number="示民发〔2026〕58号", approved_on=dt.date(2026, 11, 23), published_on=dt.date(2026, 11, 25),
+        roster=[{**b["roster"][0], "amount": 800.0}]), "2026-11-25-baiyun-bz-gb.yaml"),
+    "excluded-by-other-program": lambda p: _yaml_edit(p, "2026-11-20-xinghua-lx-gb.yaml", lambda b: b["roster"][0].update(
+        person_key=_tekun_key())),
+    "excluded-by-other-program-warning": lambda p: _yaml_edit(p, "2026-11-20-xinghua-lx-gb.yaml", lambda b: (b.update(
+        document_number="示民发〔2026〕3号", approved_on=dt.date(2026, 1, 18), published_on=dt.date(2026, 1, 20)),
+        b["roster"][0].update(person_key=_tekun_key())), "2026-01-20-xinghua-lx-gb.yaml"),
+    "person-not-in-publicity": lambda p: _yaml_edit(p, "2026-11-23-liuxi-gb.yaml", lambda b: b["roster"][1].update(
+        person_key="b" * 64)),
+}
+
+
+@pytest.mark.parametrize("rule", ACROSS_NOTICES)
+def test_rules_across_notices_find_the_same_with_rosters_from_the_cache_read_only_at_a_row_they_report(project, rule):
+    """Unchanged notices come from the build cache with their rows unread (stored.StoredRoster): the rules
+    across notices read the facts kept beside them, and the rows only of a row they report (its line, its
+    masked name). The problems are those found without a cache, in the same order, where each rule fires."""
+    from generator.notice_pages import Cache
+
+    programs, today = all_programs(), dt.date(2026, 11, 30)
+    ACROSS_NOTICES[rule](project)
+
+    def problems(cache=None):
+        dataset, found = load(project / "data", cache)
+        found += validate(dataset, programs, cache)
+        found += decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays))[1]
+        return dataset, [(p.slug, p.file, p.line, p.column, p.message, p.severity) for p in found]
+
+    _, plain = problems()
+    assert (rule.removesuffix("-warning"), Severity.WARNING if rule.endswith("-warning") else Severity.ERROR) in {
+        (slug, severity) for slug, *_, severity in plain}
+    cache = Cache(project / ".cache")
+    assert problems(cache)[1] == plain
+    cache.prune()
+    dataset, again = problems(Cache(project / ".cache"))
+    assert again == plain
+    read = {n.where.file for n in dataset.notices if not n.roster.pending}
+    assert read and all(any(file == p[1] or file in p[4] for p in plain) for file in read), read
+    assert sum(1 for n in dataset.notices if n.roster.pending) > 20
+
+
+def test_stored_rosters_that_cannot_be_read_are_read_anew_from_the_file_and_replaced(project, monkeypatch):
+    import pickle
+    import sqlite3
+
+    from generator import load as loading
+    from generator.notice_pages import Cache
+    from generator.stored import StoredRoster
+
+    plain = {n.id: n for n in load(project / "data")[0].notices}
+    cache = Cache(project / ".cache")
+    load(project / "data", cache)
+    cache.prune()
+    with sqlite3.connect(project / ".cache" / "cache.sqlite") as conn:
+        damaged = 0
+        for key, blob in conn.execute("SELECT key, value FROM entries WHERE kind = 'notices'").fetchall():
+            notice, found = pickle.loads(blob)
+            if notice is not None and notice.roster:
+                roster = StoredRoster(blob=b"\x80\x05damaged", facts=notice.roster.facts)
+                blob = pickle.dumps((replace(notice, roster=roster), found))
+                conn.execute("UPDATE entries SET value = ? WHERE kind = 'notices' AND key = ?", (blob, key))
+                damaged += 1
+    conn.close()
+    assert damaged > 20
+
+    def rosters() -> dict:
+        cache = Cache(project / ".cache")
+        dataset, _ = load(project / "data", cache)
+        assert all(n.roster.pending for n in dataset.notices)
+        read = {n.id: tuple(n.roster) for n in dataset.notices}
+        cache.prune()
+        return read
+
+    assert rosters() == {i: tuple(n.roster) for i, n in plain.items()}  # read anew from each file
+    monkeypatch.setattr(loading, "_roster_anew", lambda *args: pytest.fail("the damaged entry was not replaced"))
+    assert rosters() == {i: tuple(n.roster) for i, n in plain.items()}
 
 
 def test_a_build_hands_what_it_kept_from_the_cycle_collector_back_whether_it_succeeds_or_fails(project):
