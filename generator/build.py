@@ -207,7 +207,17 @@ def read_manifest(site: Path) -> dict | None:
 
 
 def write_manifest(site: Path, content: dict) -> None:
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1)
+    """As `json.dumps(content, sort_keys=True, indent=1)` but a notice a line (a diff of two shows which
+    notices changed): json's indenting is written in Python, its compact form in C (0.16 -> 0.09 s a county)."""
+    one = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder: json.dumps makes one a call
+    lines = []
+    for key, value in sorted(content.items()):
+        if key == "notices" and isinstance(value, dict) and value:
+            notices = [f"  {one(i)}: {one(entry)}" for i, entry in sorted(value.items())]
+            lines.append(f' {one(key)}: {{\n' + ",\n".join(notices) + "\n }")
+        else:
+            lines.append(f" {one(key)}: {one(value)}")
+    text = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
     (site / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 

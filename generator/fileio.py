@@ -10,13 +10,15 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 def read_bytes(path: str | os.PathLike, size: int | None = None) -> bytes:
     """`Path(path).read_bytes()` (the same bytes, the same OSError) without a buffered file object, which
     costs about twice the system calls' time for a small file. `size`: the file's size if known (a stat
-    made before), else asked of the open file; the file is read to its end whatever it is now."""
+    made before), else asked of the open file; the file is read to its end whatever it is now. A read of
+    exactly `size` bytes when `size + 1` were asked is taken as the end (a short read would have to stop at
+    that very byte), which saves a county's 15,000 files a second read each."""
     fd = os.open(path, _FLAGS)
     try:
         if size is None:
             size = os.fstat(fd).st_size
         data = os.read(fd, size + 1)
-        if not data:
+        if not data or len(data) == size:  # the size it had, and no more: at its end (no read more to say so)
             return data
         parts = [data]
         while chunk := os.read(fd, 1 << 20):  # a file that grew since: read to its end

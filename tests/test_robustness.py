@@ -338,3 +338,19 @@ def test_files_are_read_whole_as_path_read_bytes_reads_them(tmp_path):
             missing.read_bytes()
         with pytest.raises(type(theirs.value)):
             read_bytes(missing)
+
+
+def test_the_manifest_reads_back_as_written_with_a_notice_a_line(tmp_path):
+    """build.write_manifest writes what json.dumps would (read back the same), each notice on its own line."""
+    import json
+
+    from generator.build import read_manifest, write_manifest
+
+    notices = {f"2026-11-{i:02d}-村-gs": {"digest": "ab" * 32, "kind": "publicity", "last_day": None, "start": "2026-11-01",
+                                        "program": "dibao_rural", "note": '含"引号"\\与}{'} for i in range(1, 4)}
+    for content in ({"version": 1, "today": "2026-11-30", "notices": notices}, {"notices": {}}, {}):
+        write_manifest(tmp_path, content)
+        assert read_manifest(tmp_path) == content
+    write_manifest(tmp_path, {"version": 1, "notices": notices})
+    lines = (tmp_path / "manifest.json").read_text(encoding="utf-8").splitlines()
+    assert [line.split('"')[1] for line in lines if line.startswith('  "')] == sorted(notices)
