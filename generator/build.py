@@ -19,11 +19,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from .audit import audit_memo, failed, summary
+from .beside import can_fork, run_beside
 from .cache import Cache
-from .detect import clean_texts_used, remember_clean_texts
+from .detect import clean_texts_used, remember_clean_texts, use_clean_texts
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Dataset, Decision, Notice
@@ -37,6 +38,8 @@ from .site import build_site
 from .stored import roster_facts
 from .validate import validate
 from .workdays import WorkCalendar
+
+T = TypeVar("T")
 
 try:
     import fcntl
@@ -96,14 +99,18 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
            cache: Cache, dataset: Dataset, problems: list[Problem]) -> BuildResult:
     progress("校验数据")
     remember_clean_texts(cache.read_json(NAMES_FILE).get("clean", ()))
-    problems += validate(dataset, programs, cache)
-    # The publicity rules are decided before masking (the two are independent) so that a clerk
-    # sees a bad row and a 公布 that came too early in the same run.
-    progress("判定公示状态")
     previous = read_manifest(paths.out)
     digest_of = remembered(notice_digest, "notice-digest", dataset.file_keys, cache)
-    decisions, found = decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous,
-                              dataset.unreadable, digest_of)
+
+    def rules() -> tuple[dict[str, Decision], list[Problem]]:
+        progress("判定公示状态")
+        return decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous,
+                      dataset.unreadable, digest_of)
+
+    # The publicity rules are decided before masking (the two are independent) so that a clerk
+    # sees a bad row and a 公布 that came too early in the same run; and beside validation, on a second core.
+    found_first, (decisions, found) = _validate_beside(dataset, programs, cache, rules)
+    problems += found_first
     warnings = _stop_on_errors("validate", problems + found)
     if dataset.site is None or dataset.divisions is None:  # load always says why; never build without them
         raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])
@@ -169,6 +176,32 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         if held is not None:
             os.close(held)
     return BuildResult(decisions, mask_record, warnings, len(rendered.pages) + len(rendered.notices))
+
+
+# Above this many notices to read anew (a first build, a new version of the tool), validation runs before
+# the rules, not beside them: it takes seconds then, against the rules' one, and a forked process that
+# reads every row would copy most of the dataset's memory.
+BESIDE_MAX_NEW = 1000
+
+
+def _validate_beside(dataset: Dataset, programs: dict, cache: Cache, then: Callable[[], T]) -> tuple[list[Problem], T]:
+    """`validate(dataset, programs, cache)` in a forked process while `then()` runs here (beside.run_beside):
+    what validation remembers in the cache and in the name check's memo is handed back with its problems.
+    The same problems, entries and memo as one after the other; on one core, or for a dataset mostly
+    read anew (BESIDE_MAX_NEW), they do run one after the other."""
+    new = sum(1 for n in dataset.notices if not getattr(n.roster, "pending", False))
+    if new > BESIDE_MAX_NEW or not can_fork():
+        return validate(dataset, programs, cache), then()
+    mark = cache.mark()
+    cache.close()  # a SQLite connection must not cross a fork: each process opens its own
+
+    def checked() -> tuple[list[Problem], tuple, list[str]]:
+        return validate(dataset, programs, cache), cache.changes_since(mark), clean_texts_used()
+
+    (found, changes, clean), result = run_beside(checked, then)
+    cache.take(changes)  # where it ran here (no fork, or the child failed), a second time: the same
+    use_clean_texts(clean)
+    return found, result
 
 
 def remembered(fn: Callable[[Notice], str], kind: str, file_keys: dict[str, str], cache: Cache) -> Callable[[Notice], str]:

@@ -169,6 +169,26 @@ class Cache:
         self.remember(kind, key, blob)
         return value  # type: ignore[return-value]
 
+    def mark(self) -> tuple:
+        """What this build has remembered so far: `changes_since` says what was added after."""
+        return {kind: set(used) for kind, used in self._used.items()}, set(self._replace), set(self._stored)
+
+    def changes_since(self, mark: tuple) -> tuple:
+        """The entries remembered, the damaged ones found and the kinds read since `mark` (in a forked
+        process, for `take` in the one that forked it: beside.run_beside)."""
+        used, replace, stored = mark
+        return ({kind: {k: v for k, v in entries.items() if k not in used.get(kind, ())}
+                 for kind, entries in self._used.items()},
+                self._replace - replace, {kind: keys for kind, keys in self._stored.items() if kind not in stored})
+
+    def take(self, changes: tuple) -> None:
+        used, replace, stored = changes
+        for kind, entries in used.items():
+            self._used.setdefault(kind, {}).update(entries)
+        self._replace |= replace
+        for kind, keys in stored.items():
+            self._stored.setdefault(kind, keys)
+
     def replace(self, kind: str, key: str) -> None:
         """The entry found under `key` was damaged: the one remembered now replaces it when the build is saved."""
         self._replace.add((kind, key))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, fake_id, run_generator, tree_bytes
+from conftest import PROJECT_PARTS, REPO, fake_id, run_generator, tree_bytes
 from generator.demo import approval_text, write_demo
 from generator.load import load
 from generator.mask import is_masked_name
@@ -464,26 +464,35 @@ def test_a_rebuild_checks_only_free_texts_it_has_not_seen_for_names(project, mon
     paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
                   project / "site")
     today = dt.date(2026, 11, 30)
-    checked: list[str] = []
+    log = project / "checked.txt"  # a file: validation may run in a forked process (build._validate_beside)
     find = detect.find_possible_names
-    monkeypatch.setattr(detect, "find_possible_names", lambda text: checked.append(text) or find(text))
+
+    def spied(text: str):
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(text + "\n")
+        return find(text)
+
+    monkeypatch.setattr(detect, "find_possible_names", spied)
 
     def rebuild() -> list:
         detect.possible_names.cache_clear()
         detect._known_clean.clear()
         detect._clean_used.clear()
-        checked.clear()
+        log.write_text("", encoding="utf-8")
         return build(paths, today, pdfs=False).warnings
 
+    def checked() -> list[str]:
+        return log.read_text(encoding="utf-8").splitlines()
+
     rebuild()
-    assert checked  # the demo's 村务公开 items
+    assert checked()  # the demo's 村务公开 items
     rebuild()
-    assert checked == []
+    assert checked() == []
     finance = project / "data/notices/2026-11-05-taoyuan-cw.yaml"
     finance.write_text(finance.read_text(encoding="utf-8").replace("item: 办公用品,", "item: 支付王小明保洁工资,"),
                        encoding="utf-8")
     warnings = rebuild()
-    assert checked == ["支付王小明保洁工资"]
+    assert checked() == ["支付王小明保洁工资"]
     assert "possible-name-in-text" in [w.slug for w in warnings]
 
 
@@ -1427,3 +1436,86 @@ def test_stored_rows_that_cannot_be_read_are_masked_anew_and_replaced_when_pages
     warm = rebuild(1)
     shutil.rmtree(cache_dir(paths.out))
     assert rebuild(1) == warm and rebuild(2) == remade
+
+
+# -- validation beside the publicity rules, on a second core (beside.py) ------------------------------
+
+def test_run_beside_gives_what_one_after_the_other_gives_and_runs_the_first_here_where_the_child_fails(monkeypatch):
+    from generator import beside
+
+    here = os.getpid()
+    assert beside.run_beside(lambda: (os.getpid() != here, [1, "二"]), lambda: os.getpid() == here) == (
+        (beside.can_fork(), [1, "二"]), True)
+
+    def dies():  # killed, in the child; here it gives its result
+        if os.getpid() != here:
+            os._exit(9)
+        return "here"
+
+    assert beside.run_beside(dies, lambda: 2) == ("here", 2)
+    with pytest.raises(KeyError, match="raised"):  # raised where it ran here: the same exception
+        beside.run_beside(lambda: {}["raised"], lambda: None)
+    ran = []
+    with pytest.raises(ZeroDivisionError):  # the second's exception, and the child waited for
+        beside.run_beside(lambda: ran.append(1), lambda: 1 / 0)
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    assert beside.run_beside(lambda: os.getpid(), lambda: 3) == (here, 3)
+
+
+@pytest.mark.skipif(not __import__("generator.beside").beside.can_fork(), reason="one core or no fork")
+def test_validation_beside_the_rules_gives_the_problems_site_and_cache_of_one_after_the_other(tmp_path, monkeypatch):
+    """A build validates in a forked process while it decides the rules (build._validate_beside): what
+    validation remembers (its checks, the name check's memo) reaches the cache as if it ran in the build's
+    own process, and a build whose validation fails reports the same, in the same order."""
+    import sqlite3
+
+    import generator.build as gb
+    from generator.build import Paths, cache_dir
+
+    here, ran_here = os.getpid(), []
+    validate_now = gb.validate
+
+    def validate_spied(*args):
+        if os.getpid() == here:
+            ran_here.append(1)
+        return validate_now(*args)
+
+    monkeypatch.setattr(gb, "validate", validate_spied)
+
+    def project(name: str) -> Paths:
+        root = tmp_path / name
+        for part in PROJECT_PARTS:
+            (shutil.copytree if (REPO / part).is_dir() else shutil.copy2)(REPO / part, root / part)
+        return Paths(root / "data", root / "content", root / "templates", root / "mkdocs.yml", root / "site")
+
+    def built(paths: Paths) -> tuple:
+        try:
+            gb.build(paths, dt.date(2026, 11, 30), pdfs=False)
+            outcome = "built"
+        except gb.BuildFailed as failure:
+            outcome = [(p.slug, p.file, p.line, p.message) for p in failure.problems]
+        with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:  # compiled templates: by their path
+            entries = {(kind, key): value for kind, key, value in conn.execute("SELECT * FROM entries")
+                       if kind != "jinja-code"}
+        conn.close()
+        names = (cache_dir(paths.out) / "clean-texts.json").read_text(encoding="utf-8")
+        return outcome, tree_bytes(paths.out), entries, names
+
+    beside_paths, alone_paths = project("beside"), project("alone")
+    results = {}
+    for name, paths, most in (("beside", beside_paths, gb.BESIDE_MAX_NEW), ("alone", alone_paths, -1)):
+        monkeypatch.setattr(gb, "BESIDE_MAX_NEW", most)
+        ran_here.clear()
+        first = built(paths)  # the demo's 30 notices, all read anew
+        (paths.data / "notices" / "2026-11-28-taoyuan-extra.yaml").write_text(
+            (paths.data / "notices" / "2026-11-23-liuxi-gb.yaml").read_text(encoding="utf-8").replace(
+                "示民发〔2026〕88号", "示民发〔2026〕89号"), encoding="utf-8")  # listed twice this month
+        failed = built(paths)
+        (paths.data / "notices" / "2026-11-28-taoyuan-extra.yaml").unlink()
+        results[name] = (first, failed, built(paths), len(ran_here))
+    beside, alone = results["beside"], results["alone"]
+    assert beside[3] == 0 and alone[3] == 3  # validated in the forked process, or here
+    assert beside[1][0] != "built" and "already-listed-this-month" in {slug for slug, *_ in beside[1][0]}
+    for one, other in zip(beside[:3], alone[:3]):
+        assert one == other
+    assert any(kind == "checked" for kind, _ in beside[2][2]) and '"clean"' in beside[2][3]
