@@ -30,7 +30,12 @@ def run_beside(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     if not can_fork():
         return first(), second()
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or no process left for it: one after the other
+        os.close(read_end)
+        os.close(write_end)
+        return first(), second()
     if pid == 0:  # the child: never returns, never runs the parent's exit handlers or flushes its buffers
         code = 1
         try:
@@ -47,8 +52,11 @@ def run_beside(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     finally:  # even where `second` raised: the child is waited for, never left behind
         with os.fdopen(read_end, "rb") as source:
             data = source.read()
-        _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) == 0:
+        try:
+            status = os.waitpid(pid, 0)[1]
+        except ChildProcessError:  # reaped already (SIGCHLD ignored by whoever started us): its data tells
+            status = None
+    if status is None or os.waitstatus_to_exitcode(status) == 0:
         try:
             return pickle.loads(data), result  # noqa: S301 - from our own child, through our own pipe
         except Exception:  # noqa: BLE001 - cut short: run it here

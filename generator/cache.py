@@ -170,14 +170,15 @@ class Cache:
         return value  # type: ignore[return-value]
 
     def mark(self) -> tuple:
-        """What this build has remembered so far: `changes_since` says what was added after."""
-        return {kind: set(used) for kind, used in self._used.items()}, set(self._replace), set(self._stored)
+        """What this build has remembered so far: `changes_since` says what was added or replaced after."""
+        return {kind: dict(used) for kind, used in self._used.items()}, set(self._replace), set(self._stored)
 
     def changes_since(self, mark: tuple) -> tuple:
-        """The entries remembered, the damaged ones found and the kinds read since `mark` (in a forked
-        process, for `take` in the one that forked it: beside.run_beside)."""
+        """The entries remembered (new, or made anew for a damaged one), the damaged ones found and the kinds
+        read since `mark` (in a forked process, for `take` in the one that forked it: beside.run_beside)."""
         used, replace, stored = mark
-        return ({kind: {k: v for k, v in entries.items() if k not in used.get(kind, ())}
+        missing = object()
+        return ({kind: {k: v for k, v in entries.items() if used.get(kind, {}).get(k, missing) is not v}
                  for kind, entries in self._used.items()},
                 self._replace - replace, {kind: keys for kind, keys in self._stored.items() if kind not in stored})
 

@@ -256,7 +256,6 @@ def _posseg():
     search plugin adds the site's place names to that (jieba.load_userdict; ours does not, mkdocs_jieba),
     which changes how a text is cut, so results would depend on what ran before in the process. Its dictionary cache
     lives in a folder of this user's, checked against the dictionary's date."""
-    import logging
     import os
     import sys
 
@@ -269,7 +268,6 @@ def _posseg():
     import jieba.posseg
 
     tags = dict(jieba.posseg.dt.word_tag_tab) if pristine else None
-    jieba.setLogLevel(logging.ERROR)
     tokenizer = new_tokenizer(packaged)
     if tags is None:
         return jieba.posseg.POSTokenizer(tokenizer)  # loads on first use (~1 s): only for texts that may hold a name
@@ -280,12 +278,15 @@ def _posseg():
 
 def new_tokenizer(dictionary: str | None = None):
     """A jieba tokenizer of our own on `dictionary` (jieba's packaged one by default), never jieba's global
-    one, whose words other code may add to; it keeps its model cache in a folder of this user's."""
+    one, whose words other code may add to; it keeps its model cache in a folder of this user's. jieba's
+    log lines (English, on stderr) are silenced here, in whichever process loads one first."""
+    import logging
     import os
     import tempfile
 
     import jieba
 
+    jieba.setLogLevel(logging.ERROR)
     tokenizer = jieba.Tokenizer(dictionary or os.path.join(os.path.dirname(jieba.__file__), "dict.txt"))
     private = os.path.join(tempfile.gettempdir(), f"gongshi-jieba-{os.getuid() if hasattr(os, 'getuid') else 0}")
     try:

@@ -22,8 +22,9 @@ class Stored(Sequence):
         self.remake: Callable[[], tuple] | None = None
 
     def _stored_blob(self) -> bytes:
+        """The items pickled; not kept (a first build pickles 150,000 rows once, into the cache entry)."""
         if self._blob is None:
-            self._blob = pickle.dumps(self._items, protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps(self._items, protocol=pickle.HIGHEST_PROTOCOL)
         return self._blob
 
     def __reduce__(self):
@@ -94,10 +95,20 @@ class StoredRoster(Stored):
 
 
 def facts_of(rows: Sequence, names: Sequence[str]) -> Facts:
-    """Each row's person key and those of its fields named (that it has). Rows without any share one
-    empty mapping (pickled once a notice): most rows of a county have none."""
-    none: dict[str, Any] = {}
-    return tuple((row.person_key, {n: row.fields[n] for n in names if n in row.fields} or none) for row in rows)
+    """Each row's person key and those of its fields named (that it has). Rows with the same such fields
+    share one mapping (pickled once a notice): a roster's "change" column holds a few values."""
+    shared: dict[tuple, dict[str, Any]] = {}
+    facts = []
+    for row in rows:
+        values = tuple([(n, row.fields[n]) for n in names if n in row.fields])
+        try:
+            fields = shared.get(values)
+            if fields is None:
+                fields = shared[values] = dict(values)
+        except TypeError:  # a value that cannot be hashed (a list written in a cell): its own mapping
+            fields = dict(values)
+        facts.append((row.person_key, fields))
+    return tuple(facts)
 
 
 def roster_facts(notice) -> Sequence[tuple[str, Mapping[str, Any]]]:

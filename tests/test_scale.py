@@ -1458,8 +1458,46 @@ def test_run_beside_gives_what_one_after_the_other_gives_and_runs_the_first_here
     ran = []
     with pytest.raises(ZeroDivisionError):  # the second's exception, and the child waited for
         beside.run_beside(lambda: ran.append(1), lambda: 1 / 0)
+    waitpid = os.waitpid
+
+    def reaped_already(pid, options):  # as where SIGCHLD is ignored: the child's data tells
+        waitpid(pid, options)
+        raise ChildProcessError(10, "No child processes")
+
+    monkeypatch.setattr(os, "waitpid", reaped_already)
+    assert beside.run_beside(lambda: os.getpid() != here, lambda: 4) == (beside.can_fork(), 4)
+    monkeypatch.setattr(os, "waitpid", waitpid)
+
+    def no_fork():
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert beside.run_beside(lambda: os.getpid(), lambda: 5) == (here, 5)
     monkeypatch.setattr(beside, "can_fork", lambda: False)
     assert beside.run_beside(lambda: os.getpid(), lambda: 3) == (here, 3)
+
+
+def test_cache_changes_since_a_mark_hold_new_entries_and_those_made_anew_for_a_damaged_one(tmp_path):
+    """What validation in a forked process remembered reaches the build's own cache (Cache.take), an entry
+    made anew for a damaged one too (its value replaces the damaged one when the cache is saved)."""
+    from generator.cache import Cache
+
+    cache = Cache(tmp_path)
+    cache.remember("notices", "kept", b"old")
+    cache.remember("notices", "damaged", b"damaged")
+    mark = cache.mark()
+    cache.remember("notices", "damaged", b"made anew")
+    cache.replace("notices", "damaged")
+    cache.remember("checked", "new", b"checks")
+    changes = cache.changes_since(mark)
+    assert changes[0] == {"notices": {"damaged": b"made anew"}, "checked": {"new": b"checks"}}
+    assert changes[1] == {("notices", "damaged")}
+    other = Cache(tmp_path)
+    other.remember("notices", "kept", b"old")
+    other.remember("notices", "damaged", b"damaged")
+    other.take(changes)
+    other.prune()
+    assert Cache(tmp_path).entries("notices") == {"kept": b"old", "damaged": b"made anew"}
 
 
 @pytest.mark.skipif(not __import__("generator.beside").beside.can_fork(), reason="one core or no fork")
@@ -1519,3 +1557,11 @@ def test_validation_beside_the_rules_gives_the_problems_site_and_cache_of_one_af
     for one, other in zip(beside[:3], alone[:3]):
         assert one == other
     assert any(kind == "checked" for kind, _ in beside[2][2]) and '"clean"' in beside[2][3]
+
+
+def test_a_jieba_tokenizer_of_ours_loads_without_jieba_s_english_log_lines():
+    """The search cut (mkdocs_jieba) and the name tagger (detect) load their own tokenizers, in whichever
+    process needs one (validation may run in a forked one): neither prints jieba's log to the clerk."""
+    code = "from generator.detect import new_tokenizer; new_tokenizer().initialize(); print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok" and done.stderr == "", done.stderr
