@@ -193,6 +193,7 @@ class Prefilter:
     def __init__(self, words: list[str] | None, allowed: frozenset[str], person_keys: frozenset[str]):
         """`words`: every string the raw-value automaton holds (None: no raw rosters)."""
         self.allowed, self.person_keys = allowed, person_keys
+        self._person_keys = frozenset(k.lower().encode("ascii", "replace") for k in person_keys)
         relevant = set(RELEVANT_TO_NUMBERS) | (HEX if person_keys else set())
         # The detectors look behind a number at hex letters too (detect._inside_hash drops a number in a
         # long hex run), whether or not person keys are searched.
@@ -265,6 +266,8 @@ class Prefilter:
         return self._clean(text.encode("utf-8", "surrogatepass"), False)
 
     def _clean(self, plain: bytes, markup: bool) -> bool:
+        if markup and b"<" not in plain:  # no tag: S is P (a search index, a manifest)
+            markup = False
         if markup and self._segmented and JOIN not in plain:
             return self._clean_segments(plain)
         return self._check(plain + JOIN + _TAG.sub(b"", plain) if markup else plain)
@@ -277,8 +280,7 @@ class Prefilter:
         seen, numbers_in = scanned
         if seen.numbers and not self._numbers_clean(numbers_in, seen.numbers):
             return False
-        if KEY in seen.flags and any(m.group().lower().decode() in self.person_keys
-                                     for m in _PERSON_KEY.finditer(data)):
+        if KEY in seen.flags and not self._person_keys.isdisjoint(_PERSON_KEY.findall(data.lower())):
             return False
         return self.values is None or not self.values.find_matches_as_indexes(self.squeeze(data, seen.separators))
 

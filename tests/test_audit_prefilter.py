@@ -95,6 +95,8 @@ LEAKS = [
     ("a.html", f"<span data-k='{KEY}'>"),
     ("a.html", f"<span>{KEY[:20]}<b>{KEY[20:]}</b></span>"),
     ("a.html", f"<span>&acute{KEY}</span>"),  # "´" decoded: the key is no longer part of a longer run
+    ("a.html", f"<span data-k='{KEY.upper()}'>"),
+    ("c.json", json.dumps({"k": KEY.upper(), "d": "ef" * 32})),  # no tag: scanned once, as it is
     ("a.html", '<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">户主姓名</th>'
                "</tr></thead><tbody><tr><td>1</td><td>测试丙</td></tr></tbody></table>"),
     ("a.html", '<table class="roster-table"><thead><tr><th scope="col">序号</th><th scope="col">姓名</th>'
