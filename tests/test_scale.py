@@ -644,10 +644,15 @@ def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_co
         change in ("content", "included"))
 
 
-def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_path, monkeypatch):
+@pytest.mark.parametrize("beside", [False, True])
+def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_path, monkeypatch, beside):
     """Where the spare cannot be made like a fresh folder (here: a folder in it cannot be emptied), it goes
-    back where it was claimed, untouched from then on, and the notices folder starts empty."""
+    back where it was claimed, untouched from then on, and the notices folder starts empty; also where
+    half of the folders are tidied in a forked process (`beside`), which fails there first."""
     import generator.mkdocs_notices as mn
+
+    if beside:
+        monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 1)
 
     spare = tmp_path / "work" / "spare-notices"
     (spare / "a").mkdir(parents=True)
@@ -665,6 +670,52 @@ def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_pa
     assert plugin._adopt_spare(str(notices)) == set()
     assert notices.is_dir() and not any(notices.iterdir())
     assert (spare / "a" / "index.html").read_text(encoding="utf-8") == "published page"
+
+
+def test_half_of_the_spare_folders_are_tidied_in_a_forked_process_as_they_would_be_here(tmp_path, monkeypatch):
+    """A county's 15,000 adopted folders: half of them are tidied (mode, and nothing but the page) in a
+    forked process while this one does the other half; the folders end up as one process leaves them."""
+    import stat
+
+    import generator.mkdocs_notices as mn
+
+    def spare_with_strays(root):
+        spare = root / "spare-notices"
+        for name in "abcdef":
+            (spare / name / "sub").mkdir(parents=True)
+            (spare / name / "index.html").write_text(f"page {name}", encoding="utf-8")
+            (spare / name / "stray.pdf").write_bytes(b"%PDF")
+            (spare / name).chmod(0o500 if name in "ae" else 0o700)
+        (spare / "gone").mkdir()
+        (root / "site").mkdir()
+        (root / "site").chmod(0o755)
+        return spare
+
+    tidied_by = tmp_path / "tidied-by"
+    real_tidy = mn._tidy
+
+    def spying_tidy(folders, mode):
+        with open(tidied_by, "a", encoding="utf-8") as out:
+            out.write("".join(f"{os.getpid()} {os.path.basename(f)}\n" for f in folders))
+        real_tidy(folders, mode)
+
+    monkeypatch.setattr(mn, "_tidy", spying_tidy)
+    results = []
+    for beside in (True, False):
+        root = tmp_path / ("beside" if beside else "here")
+        root.mkdir()
+        spare = spare_with_strays(root)
+        monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 1 if beside else 10**9)
+        plugin = mn.NoticePagesPlugin(dict.fromkeys("abcdef"), links=mn.PageLinks(None, {}, spare=str(spare)))
+        notices = root / "site" / "notices"
+        assert plugin._adopt_spare(str(notices)) == set("abcdef")
+        results.append(sorted((str(p.relative_to(notices)), stat.S_IMODE(p.stat().st_mode)) for p in notices.rglob("*")))
+        pids = {line.split()[0] for line in tidied_by.read_text(encoding="utf-8").splitlines()}
+        assert (str(os.getpid()) in pids) and (len(pids) == 2) is beside
+        tidied_by.unlink()
+    assert results[0] == results[1]
+    assert [p for p, _ in results[0]] == [f"{n}{s}" for n in "abcdef" for s in ("", "/index.html")]
+    assert {m for p, m in results[0] if "/" not in p} == {0o755}
 
 
 @pytest.mark.parametrize("line", ["INHERIT: base.yml", "site_author: !ENV [AUTHOR, 县民政局]",
