@@ -408,7 +408,7 @@ def _name_to_check(name: str, rel: str, automaton) -> str:
 Entry = tuple[str, str, int]
 
 
-def _entries(root: Path) -> list[Entry]:
+def walk(root: Path) -> list[Entry]:
     """Everything under `root`, in Path's order (by parts), walked with os.scandir: a stat per file,
     none per folder. Links are followed to what they point at, but folders behind links are not
     entered (as os.walk does)."""
@@ -461,10 +461,11 @@ def _in_pool(work, chunks: list[list[Entry]], job: tuple) -> list:
 
 
 def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozenset[str] = frozenset(),
-          raw: RawValues | None = None, data_mode: bool = False) -> list[Finding]:
+          raw: RawValues | None = None, data_mode: bool = False, entries: list[Entry] | None = None) -> list[Finding]:
     """Every finding under `root`, in a stable order. `allowed`: published numbers (the hotlines).
-    `data_mode`: auditing data/ itself, where YAML files and person keys belong."""
-    chunks = _chunks(_entries(root))
+    `data_mode`: auditing data/ itself, where YAML files and person keys belong. `entries`: what
+    `walk(root)` gave, where the caller walked it already (beside its own work: cli._audit)."""
+    chunks = _chunks(walk(root) if entries is None else entries)
     job = (str(root), allowed, person_keys, raw, data_mode)
     _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, raw))
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
@@ -524,7 +525,7 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     The key is the file's path and bytes with the allowed numbers; a file holding any 64-hex run (a
     possible person key, whose set changes with the data) is always audited afresh. Only for the build:
     raw rosters and data/ mode never use it."""
-    chunks = _chunks(_entries(root))
+    chunks = _chunks(walk(root))
     job = (str(root), allowed, person_keys, None, False)
     _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, None))
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:

@@ -13,7 +13,8 @@ import traceback
 from pathlib import Path
 
 from .detect import redact
-from .audit import Finding, RawValues, as_json, audit, failed, summary
+from .audit import Finding, RawValues, as_json, audit, failed, summary, walk
+from .beside import run_beside
 from .load import load, load_for_audit
 from .masking_report import masking_report
 from .programs import all_programs
@@ -232,11 +233,9 @@ def _keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _audit(args: argparse.Namespace) -> int:
-    if not args.path.is_dir():
-        _say(f"找不到目录 {args.path}，请检查路径。")
-        return EXIT_USAGE
-    data_mode = (args.path / "notices").is_dir() and (args.path / "site.yaml").exists()
+def _audit_inputs(args: argparse.Namespace, data_mode: bool):
+    """What the audit looks for: (the dataset where it is read whole, the published numbers, the person
+    keys, the raw values), or an exit code where a raw roster cannot be read."""
     dataset, site, keys = None, None, frozenset()
     if args.data.is_dir() and (data_mode or args.report):  # rosters checked or counted: read them all
         dataset = load(args.data)[0]
@@ -262,7 +261,20 @@ def _audit(args: argparse.Namespace) -> int:
                 phones.add(re.sub(r"[^0-9]", "", p.get("phone", "")))
                 addresses.add(p.get("address", ""))
         raw = RawValues(*(frozenset(v for v in values if v) for values in (names, ids, phones, addresses)))
-    findings = audit(args.path, allowed, frozenset() if data_mode else keys, raw, data_mode)
+    return dataset, allowed, keys, raw
+
+
+def _audit(args: argparse.Namespace) -> int:
+    if not args.path.is_dir():
+        _say(f"找不到目录 {args.path}，请检查路径。")
+        return EXIT_USAGE
+    data_mode = (args.path / "notices").is_dir() and (args.path / "site.yaml").exists()
+    # The folder is walked in a forked process while data/ and the raw rosters are read here.
+    entries, prepared = run_beside(lambda: walk(args.path), lambda: _audit_inputs(args, data_mode))
+    if isinstance(prepared, int):
+        return prepared
+    dataset, allowed, keys, raw = prepared
+    findings = audit(args.path, allowed, frozenset() if data_mode else keys, raw, data_mode, entries)
     if data_mode and dataset is not None:
         # data/ itself: rosters may hold keys, but never an unmasked name or a raw number.
         findings += [Finding(p.file, p.line, "unmasked-name" if p.slug == "name-not-masked" else "data-file",

@@ -327,3 +327,38 @@ def test_the_build_audit_memo_reuses_only_what_it_may(tmp_path, monkeypatch):
     findings, _ = audit_memo(root, frozenset(), frozenset(), {})
     assert sorted(f.kind for f in findings) == ["id-number", "id-number"]
     assert all(RAW_ID not in f.format() for f in findings)
+
+
+def test_the_audit_command_walks_the_folder_beside_reading_its_inputs_and_finds_the_same(tmp_path, monkeypatch, capsys):
+    """cli._audit walks the audited folder in a forked process while it reads data/ and the raw rosters:
+    the same findings and exit code as one after the other, and a raw roster that cannot be read still
+    stops it with the clerk's message."""
+    import os
+
+    from generator import beside, cli
+
+    roster = raw_roster(tmp_path / "raw.csv", [("测试甲乙", RAW_ID, "07318412345", "示范县虚构路88号")])
+    root = site_with(tmp_path, "notices/a/index.html", f"<td>测试甲乙</td><td>{RAW_MOBILE}</td>")
+    (root / "notices/b").mkdir()
+    walked_by = tmp_path / "walked-by"
+    real_walk = cli.walk
+
+    def spying_walk(path):
+        walked_by.write_text(str(os.getpid()))
+        return real_walk(path)
+
+    monkeypatch.setattr(cli, "walk", spying_walk)
+    argv = ["audit", str(root), "--raw", str(roster), "--data", str(tmp_path / "none"), "--format", "json"]
+    assert cli.main(argv) == 1
+    beside_out = json.loads(capsys.readouterr().out)
+    assert int(walked_by.read_text()) != os.getpid()
+    monkeypatch.setattr(beside, "can_fork", lambda: False)
+    assert cli.main(argv) == 1
+    assert json.loads(capsys.readouterr().out) == beside_out
+    assert int(walked_by.read_text()) == os.getpid()
+    assert {f["kind"] for f in beside_out["findings"]} >= {"raw-name", "mobile"}
+
+    monkeypatch.undo()
+    (tmp_path / "bad.csv").write_text("没有表头的一行\n", encoding="utf-8")
+    assert cli.main(["audit", str(root), "--raw", str(tmp_path / "bad.csv"), "--data", str(tmp_path / "none")]) == 2
+    assert "bad.csv：找不到表头" in capsys.readouterr().err
