@@ -19,6 +19,7 @@ import html
 import json
 import os
 import re
+import time
 import urllib.parse
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -404,8 +405,9 @@ def _name_to_check(name: str, rel: str, automaton) -> str:
 
 
 # One entry under the audited folder: its path relative to the folder (with "/"), "dir", "file" or ""
-# (anything else, or gone), and its size.
-Entry = tuple[str, str, int]
+# (anything else, or gone), its size, and for a file what says it is the very same file (device, inode,
+# modification and change times: `audit_memo`), else None.
+Entry = tuple[str, str, int, "tuple[int, int, int, int] | None"]
 
 
 def walk(root: Path) -> list[Entry]:
@@ -422,15 +424,16 @@ def walk(root: Path) -> list[Entry]:
                     rel = f"{folder}/{entry.name}" if folder else entry.name
                     try:
                         if entry.is_dir():
-                            found.append((rel, "dir", 0))
+                            found.append((rel, "dir", 0, None))
                             if not entry.is_symlink():
                                 folders.append(rel)
                         elif entry.is_file():
-                            found.append((rel, "file", entry.stat().st_size))
+                            st = entry.stat()
+                            found.append((rel, "file", st.st_size, (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)))
                         else:
-                            found.append((rel, "", 0))
+                            found.append((rel, "", 0, None))
                     except OSError:
-                        found.append((rel, "", 0))
+                        found.append((rel, "", 0, None))
         except OSError:
             continue
     found.sort(key=lambda e: e[0].split("/"))
@@ -467,7 +470,7 @@ def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozen
     `walk(root)` gave, where the caller walked it already (beside its own work: cli._audit)."""
     chunks = _chunks(walk(root) if entries is None else entries)
     job = (str(root), allowed, person_keys, raw, data_mode)
-    _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, raw))
+    prepare(allowed, person_keys, raw)
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job)
         return [f for chunk in chunks for f in _audit_chunk(chunk)]
@@ -481,19 +484,29 @@ _job: dict = {}
 _inherited: dict = {}
 
 
+def prepare(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None) -> None:
+    """Build the prefilter for these inputs ahead of the audit (while a walk runs beside: build.py), for
+    the audit and the worker processes it forks; kept where it was built for the same inputs already."""
+    inputs, _ = _inherited.get("prefilter", (None, None))
+    if inputs is None or not all(a is b or a == b for a, b in zip(inputs, (allowed, person_keys, raw))):
+        _inherited["prefilter"] = ((allowed, person_keys, raw), make_prefilter(allowed, person_keys, raw))
+
+
 def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
-          data_mode: bool, memo: dict | None = None) -> None:
+          data_mode: bool, memo: tuple | None = None) -> None:
+    """`memo`: for `audit_memo`, the memo, the files known to be the ones read before, and the change time
+    a file must be older than to be remembered as itself (None: never)."""
     inputs, prefilter = _inherited.get("prefilter", (None, None))
     if inputs != (allowed, person_keys, raw):
         prefilter = make_prefilter(allowed, person_keys, raw)
     _job.update(root=Path(root), allowed=allowed, person_keys=person_keys, data_mode=data_mode,
-                automaton=_LazyAutomaton(raw) if raw else None, memo=memo or {}, prefilter=prefilter)
+                automaton=_LazyAutomaton(raw) if raw else None, memo=memo, prefilter=prefilter)
 
 
 def _audit_chunk(chunk: list[Entry]) -> list[Finding]:
     root, allowed, keys, prefilter = _job["root"], _job["allowed"], _job["person_keys"], _job["prefilter"]
     automaton = _job["automaton"]
-    entries = [(root / rel, rel, kind) for rel, kind, _ in chunk]
+    entries = [(root / rel, rel, kind) for rel, kind, *_ in chunk]
     # Every name of the chunk at once (one scan instead of 400); where one may hold something, each alone.
     names_clean = prefilter is not None and prefilter.clean_name("\n".join(
         path.name if kind == "dir" else _name_to_check(path.name, rel, automaton) for path, rel, kind in entries))
@@ -516,42 +529,85 @@ def _audit_chunk(chunk: list[Entry]) -> list[Finding]:
 # -- a memo for repeated builds: a file audited before, byte for byte, has the same findings ---------
 # The key holds the program's code digest too (notice_pages.code_digest): a changed detector audits anew.
 AUDIT_VERSION = 1
+# A file is also remembered as the very file that was read (`_IDENTITY` + its path: device, inode,
+# modification and change times, size), so that the next build need not read it again. Any write to a
+# file, and any change of its times (os.utime), sets its change time to the clock's now, which no call
+# can set back: a file with the same change time has not been written since. Only on POSIX systems (on
+# Windows st_ctime is the creation time), and only where the change time was already SETTLED_NS older
+# than the walk that saw it: the clock the kernel stamps files with is coarse (a few milliseconds), so a
+# write in the same tick as the one before it could leave the time as it was ("racy" files, as git calls
+# them); those are read again next time.
+_IDENTITY = "file "
+IDENTITY_MEMO = os.name == "posix"
+SETTLED_NS = 2 * 10**9
 
 
-def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str], memo: dict[str, list]
-               ) -> tuple[list[Finding], dict[str, list]]:
+def _memo_prefix(allowed: frozenset[str]) -> bytes:
+    return f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
+
+
+def _prefix_digest(allowed: frozenset[str]) -> str:
+    """What an `_IDENTITY` record holds of the key's prefix (a changed detector or hotline reads anew)."""
+    return hashlib.sha256(_memo_prefix(allowed)).hexdigest()[:16]
+
+
+def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str], memo: dict[str, list],
+               entries: list[Entry] | None = None, walked: int | None = None) -> tuple[list[Finding], dict[str, list]]:
     """`audit`, remembering by content: returns the findings and the memo entries of this run's files.
 
     The key is the file's path and bytes with the allowed numbers; a file holding any 64-hex run (a
-    possible person key, whose set changes with the data) is always audited afresh. Only for the build:
-    raw rosters and data/ mode never use it."""
-    chunks = _chunks(walk(root))
+    possible person key, whose set changes with the data) is always audited afresh. A file that is the
+    very file read before (its device, inode, size, modification and change times: `_IDENTITY`) is not
+    read again. Only for the build: raw rosters and data/ mode never use it. `entries`: what `walk(root)`
+    gave, where the caller walked it already, and `walked`: `time.time_ns()` before that walk began."""
+    if entries is None:
+        walked = time.time_ns()
+        entries = walk(root)
+    elif walked is None:
+        raise ValueError("entries walked without the time the walk began")
+    prefix = _prefix_digest(allowed)
+    same = {}  # path -> content key, of the files that are the very files read before
+    if IDENTITY_MEMO:
+        for rel, kind, size, ident in entries:
+            record = memo.get(_IDENTITY + rel) if ident is not None else None
+            if record is not None and record[:5] == [*ident, size] and record[5] == prefix and record[6] in memo:
+                same[rel] = record[6]
+    # Chunks as big as what must be read in them.
+    chunks = _chunks([(rel, kind, 0 if rel in same else size, ident) for rel, kind, size, ident in entries])
     job = (str(root), allowed, person_keys, None, False)
-    _inherited["prefilter"] = (job[1:4], make_prefilter(allowed, person_keys, None))
+    prepare(allowed, person_keys, None)
+    remembered = (memo, same, walked - SETTLED_NS if IDENTITY_MEMO else None)
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
-        _init(*job, memo)
+        _init(*job, remembered)
         results = [_audit_chunk_memo(chunk) for chunk in chunks]
     else:
-        results = _in_pool(_audit_chunk_memo, chunks, (*job, memo))
+        results = _in_pool(_audit_chunk_memo, chunks, (*job, remembered))
     findings = [f for found, _ in results for f in found]
     entries = {k: v for _, used in results for k, v in used.items()}
     return findings, entries
 
 
 def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list]]:
-    root, allowed, keys, memo = _job["root"], _job["allowed"], _job["person_keys"], _job["memo"]
-    prefilter = _job["prefilter"]
+    root, allowed, keys, prefilter = _job["root"], _job["allowed"], _job["person_keys"], _job["prefilter"]
+    memo, same, settled = _job["memo"]
     findings, used = [], {}
-    prefix = f"{AUDIT_VERSION}\x00{code_digest()}\x00{sorted(allowed)}\x00".encode()
+    prefix = _memo_prefix(allowed)
+    prefix_digest = _prefix_digest(allowed)
     # Every folder name of the chunk in one scan, as _audit_chunk does; where one may hold something, each alone.
     folders_clean = prefilter is not None and prefilter.clean_name(
-        "\n".join(rel.rpartition("/")[2] for rel, kind, _ in chunk if kind == "dir"))
+        "\n".join(rel.rpartition("/")[2] for rel, kind, *_ in chunk if kind == "dir"))
     top = str(root)
     for entry in chunk:
-        rel, kind, size = entry
+        rel, kind, size, ident = entry
         if kind != "file":
             if not (kind == "dir" and folders_clean):
                 findings += _audit_chunk([entry])
+            continue
+        key = same.get(rel)
+        if key is not None:  # the very file read before: its findings are the memo's
+            used[key] = memo[key]
+            used[_IDENTITY + rel] = memo[_IDENTITY + rel]
+            findings += [Finding(**f) for f in memo[key]]
             continue
         data = read_bytes(os.path.join(top, rel), size)
         digest = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00")
@@ -562,10 +618,14 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
             findings += [Finding(**f) for f in memo[key]]
         elif HEX_RUN in data.translate(HEX_MAP):
             findings += audit_file(root / rel, rel, allowed, keys, data=data, prefilter=prefilter)
+            continue
         else:
             found = audit_file(root / rel, rel, allowed, keys, data=data, prefilter=prefilter)
             used[key] = [asdict(f) for f in found]
             findings += found
+        # Stat before it was read, and settled: unchanged while it was read, or its times say otherwise now.
+        if settled is not None and ident is not None and ident[3] < settled and len(data) == size:
+            used[_IDENTITY + rel] = [*ident, size, prefix_digest, key]
     return findings, used
 
 

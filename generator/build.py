@@ -17,11 +17,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from .audit import audit_memo, failed, summary
+from .audit import audit_memo, failed, prepare, summary, walk
 from .beside import can_fork, run_beside
 from .cache import Cache
 from .detect import clean_texts_used, remember_clean_texts, use_clean_texts
@@ -152,10 +153,17 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
 
         progress("审计个人信息")
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
-        person_keys = frozenset(key for n in dataset.notices for key, _ in roster_facts(n) if key)
-        memo = cache.read_json("audit-memo.json")
-        # Every file is read, linked pages too: a live page edited in place must not pass unread.
-        findings, memo = audit_memo(site_dir, allowed, person_keys, memo)
+
+        def audit_inputs():
+            person_keys = frozenset(key for n in dataset.notices for key, _ in roster_facts(n) if key)
+            prepare(allowed, person_keys, None)  # the scanners, compiled while the walk runs
+            return person_keys, cache.read_json("audit-memo.json")
+
+        walked = time.time_ns()
+        entries, (person_keys, memo) = run_beside(lambda: walk(site_dir), audit_inputs)
+        # Every file is read but those that are the very files an earlier build's audit read (same inode,
+        # size and change time: audit_memo): a live page edited in place has a new change time.
+        findings, memo = audit_memo(site_dir, allowed, person_keys, memo, entries, walked)
         if failed(findings):
             raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
 

@@ -362,3 +362,60 @@ def test_the_audit_command_walks_the_folder_beside_reading_its_inputs_and_finds_
     (tmp_path / "bad.csv").write_text("没有表头的一行\n", encoding="utf-8")
     assert cli.main(["audit", str(root), "--raw", str(tmp_path / "bad.csv"), "--data", str(tmp_path / "none")]) == 2
     assert "bad.csv：找不到表头" in capsys.readouterr().err
+
+
+def test_the_build_audit_reads_again_only_files_that_are_not_the_very_files_read_before(tmp_path, monkeypatch):
+    """audit_memo remembers a file as itself (device, inode, size, modification and change times) once
+    its change time has settled: the next audit takes its findings without reading it. A file edited
+    in place since, even with its size and modification time kept, has a new change time and is read;
+    so is every file once the detectors or the hotlines change, and a file written just before the walk."""
+    import os
+    import time
+
+    from generator import audit as audit_module
+    from generator.audit import audit_memo
+
+    root = site_with(tmp_path, "notices/a/index.html", "<p>干净的公示</p>")
+    page = root / "notices/a/index.html"
+    monkeypatch.setattr(audit_module, "SETTLED_NS", 50 * 10**6)
+    time.sleep(0.1)  # the files' change times settle
+    findings, memo = audit_memo(root, frozenset(), frozenset(), {})
+    assert findings == [] and sorted(k.removeprefix("file ") for k in memo if k.startswith("file ")) == [
+        "index.html", "notices/a/index.html"]
+
+    read = []
+    real_read = audit_module.read_bytes
+    monkeypatch.setattr(audit_module, "read_bytes", lambda path, *a: read.append(path) or real_read(path, *a))
+    # Planted findings prove they come from the memo, not from a reading.
+    planted = {k: (v if k.startswith("file ") else [{"file": "x", "line": None, "kind": "id-number",
+                                                        "excerpt": "990100********1234", "severity": "error",
+                                                        "note": ""}]) for k, v in memo.items()}
+    findings, again = audit_memo(root, frozenset(), frozenset(), planted)
+    assert read == [] and again == planted and [f.kind for f in findings] == ["id-number"] * 2
+
+    findings, _ = audit_memo(root, frozenset({"00001234567"}), frozenset(), memo)  # another hotline: read anew
+    assert findings == [] and len(read) == 2
+    read.clear()
+
+    stat = page.stat()
+    text = page.read_bytes()
+    with open(page, "r+b") as fh:  # in place: same inode, same size, the time put back
+        fh.write(text.replace("干净".encode(), RAW_ID[:6].encode()))
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (page.stat().st_ino, page.stat().st_size, page.stat().st_mtime_ns) == (stat.st_ino, stat.st_size,
+                                                                                   stat.st_mtime_ns)
+    findings, after = audit_memo(root, frozenset(), frozenset(), memo)
+    assert [os.path.relpath(p, root) for p in read] == ["notices/a/index.html"]
+    assert "file notices/a/index.html" not in after  # written just now: not remembered as itself yet
+    read.clear()
+    page.write_text(f"<td>{RAW_ID}</td>", encoding="utf-8")
+    findings, _ = audit_memo(root, frozenset(), frozenset(), after)
+    assert [f.kind for f in findings] == ["id-number"] and len(read) == 1
+
+    monkeypatch.setattr(audit_module, "IDENTITY_MEMO", False)  # where change times say nothing (Windows)
+    time.sleep(0.1)
+    read.clear()
+    findings, memo = audit_memo(root, frozenset(), frozenset(), {})
+    assert not any(k.startswith("file ") for k in memo)
+    audit_memo(root, frozenset(), frozenset(), memo)
+    assert len(read) == 4

@@ -248,6 +248,42 @@ def test_the_search_index_is_written_in_utf8_with_the_value_the_search_plugin_wr
     assert len(ours) < 0.75 * len(theirs)
 
 
+def test_the_build_walks_its_new_site_for_the_audit_in_a_forked_process_and_finds_the_same(project, monkeypatch):
+    """The audit's walk of the new site runs beside the reading of its inputs (build.py, beside.run_beside):
+    the same site, and a leak planted in the content fails the build the same way, forked or not."""
+    import datetime as dt
+
+    from generator import beside
+    from generator import build as build_module
+    from generator.build import BuildFailed, Paths, build
+
+    walked_by = []
+    real_walk = build_module.walk
+    pid_file = project / "walked-by"
+
+    def spying_walk(root):
+        pid_file.write_text(str(os.getpid()), encoding="utf-8")
+        return real_walk(root)
+
+    monkeypatch.setattr(build_module, "walk", spying_walk)
+    outcomes = []
+    for fork in (True, False):
+        monkeypatch.setattr(beside, "can_fork", lambda fork=fork: fork)
+        out = project / f"site-{fork}"
+        paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml", out)
+        build(paths, dt.date.fromisoformat(DEMO_TODAY), pdfs=False)
+        walked_by.append(int(pid_file.read_text(encoding="utf-8")) != os.getpid())
+        about = project / "content" / "about.md"
+        text = about.read_text(encoding="utf-8")
+        about.write_text(text + f"\n联系人身份证号 {fake_id(7)}\n", encoding="utf-8")
+        with pytest.raises(BuildFailed) as failed:
+            build(paths, dt.date.fromisoformat(DEMO_TODAY), pdfs=False)
+        about.write_text(text, encoding="utf-8")
+        outcomes.append((tree_bytes(out), [p.message for p in failed.value.problems]))
+    assert walked_by == [True, False]
+    assert outcomes[0] == outcomes[1] and "身份证号" in outcomes[0][1][0] and fake_id(7) not in outcomes[0][1][0]
+
+
 def test_a_chinese_404_page(demo_site):
     page404 = (demo_site / "404.html").read_text(encoding="utf-8")
     assert "找不到这个页面" in page404 and "返回首页" in page404
