@@ -31,7 +31,7 @@ import ahocorasick
 from .audit_scan import Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
-from .fileio import read_bytes
+from .fileio import read_bytes, read_bytes_and_stat
 from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
 # Data files never belong in a site; archives and office documents cannot be audited inside, so they
@@ -494,8 +494,8 @@ def prepare(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues
 
 def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
           data_mode: bool, memo: tuple | None = None) -> None:
-    """`memo`: for `audit_memo`, the memo, the files known to be the ones read before, and the change time
-    a file must be older than to be remembered as itself (None: never)."""
+    """`memo`: for `audit_memo`, the memo, the files known to be the ones read before, and when the walk
+    began (None: no file is remembered as itself)."""
     inputs, prefilter = _inherited.get("prefilter", (None, None))
     if inputs != (allowed, person_keys, raw):
         prefilter = make_prefilter(allowed, person_keys, raw)
@@ -537,9 +537,15 @@ AUDIT_VERSION = 1
 # than the walk that saw it: the clock the kernel stamps files with is coarse (a few milliseconds), so a
 # write in the same tick as the one before it could leave the time as it was ("racy" files, as git calls
 # them); those are read again next time.
+# A record holds the identity and size of the file as it was opened and read (its fstat, which must be
+# what the walk saw), so it never pairs one file's identity with another's bytes. Stores into a
+# memory-mapped file after its first one, and file systems whose times come from elsewhere (network
+# mounts), may leave the change time as it was: a record is trusted for a day at most (RECORD_NS), then
+# the file is read again.
 _IDENTITY = "file "
 IDENTITY_MEMO = os.name == "posix"
 SETTLED_NS = 2 * 10**9
+RECORD_NS = 24 * 3600 * 10**9
 
 
 def _memo_prefix(allowed: frozenset[str]) -> bytes:
@@ -570,13 +576,15 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     if IDENTITY_MEMO:
         for rel, kind, size, ident in entries:
             record = memo.get(_IDENTITY + rel) if ident is not None else None
-            if record is not None and record[:5] == [*ident, size] and record[5] == prefix and record[6] in memo:
+            if (isinstance(record, list) and len(record) == 8 and record[:5] == [*ident, size]
+                    and record[5] == prefix and isinstance(record[6], str) and record[6] in memo
+                    and isinstance(record[7], int) and 0 <= walked - record[7] < RECORD_NS):
                 same[rel] = record[6]
     # Chunks as big as what must be read in them.
     chunks = _chunks([(rel, kind, 0 if rel in same else size, ident) for rel, kind, size, ident in entries])
     job = (str(root), allowed, person_keys, None, False)
     prepare(allowed, person_keys, None)
-    remembered = (memo, same, walked - SETTLED_NS if IDENTITY_MEMO else None)
+    remembered = (memo, same, walked if IDENTITY_MEMO else None)
     if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
         _init(*job, remembered)
         results = [_audit_chunk_memo(chunk) for chunk in chunks]
@@ -589,7 +597,7 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
 
 def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list]]:
     root, allowed, keys, prefilter = _job["root"], _job["allowed"], _job["person_keys"], _job["prefilter"]
-    memo, same, settled = _job["memo"]
+    memo, same, walked = _job["memo"]
     findings, used = [], {}
     prefix = _memo_prefix(allowed)
     prefix_digest = _prefix_digest(allowed)
@@ -609,7 +617,7 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
             used[_IDENTITY + rel] = memo[_IDENTITY + rel]
             findings += [Finding(**f) for f in memo[key]]
             continue
-        data = read_bytes(os.path.join(top, rel), size)
+        data, st = read_bytes_and_stat(os.path.join(top, rel))
         digest = hashlib.sha256(prefix + rel.encode("utf-8") + b"\x00")
         digest.update(data)
         key = digest.hexdigest()
@@ -623,9 +631,12 @@ def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list
             found = audit_file(root / rel, rel, allowed, keys, data=data, prefilter=prefilter)
             used[key] = [asdict(f) for f in found]
             findings += found
-        # Stat before it was read, and settled: unchanged while it was read, or its times say otherwise now.
-        if settled is not None and ident is not None and ident[3] < settled and len(data) == size:
-            used[_IDENTITY + rel] = [*ident, size, prefix_digest, key]
+        # The file read is the file walked, its change time had settled before the walk, and it was read
+        # whole at the size its stat gave: unchanged while it was read, or its times say otherwise now.
+        read = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        if (walked is not None and read == ident and st.st_size == size == len(data)
+                and st.st_ctime_ns < walked - SETTLED_NS):
+            used[_IDENTITY + rel] = [*read, size, prefix_digest, key, walked]
     return findings, used
 
 

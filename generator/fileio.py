@@ -15,14 +15,27 @@ def read_bytes(path: str | os.PathLike, size: int | None = None) -> bytes:
     that very byte), which saves a county's 15,000 files a second read each."""
     fd = os.open(path, _FLAGS)
     try:
-        if size is None:
-            size = os.fstat(fd).st_size
-        data = os.read(fd, size + 1)
-        if not data or len(data) == size:  # the size it had, and no more: at its end (no read more to say so)
-            return data
-        parts = [data]
-        while chunk := os.read(fd, 1 << 20):  # a file that grew since: read to its end
-            parts.append(chunk)
-        return data if len(parts) == 1 else b"".join(parts)
+        return _read(fd, os.fstat(fd).st_size if size is None else size)
     finally:
         os.close(fd)
+
+
+def read_bytes_and_stat(path: str | os.PathLike) -> tuple[bytes, os.stat_result]:
+    """The bytes of the file at `path` and the stat of that very file (of the open file, taken before it
+    was read), whatever the path points at before or after."""
+    fd = os.open(path, _FLAGS)
+    try:
+        st = os.fstat(fd)
+        return _read(fd, st.st_size), st
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int, size: int) -> bytes:
+    data = os.read(fd, size + 1)
+    if not data or len(data) == size:  # the size it had, and no more: at its end (no read more to say so)
+        return data
+    parts = [data]
+    while chunk := os.read(fd, 1 << 20):  # a file that grew since: read to its end
+        parts.append(chunk)
+    return data if len(parts) == 1 else b"".join(parts)

@@ -384,8 +384,8 @@ def test_the_build_audit_reads_again_only_files_that_are_not_the_very_files_read
         "index.html", "notices/a/index.html"]
 
     read = []
-    real_read = audit_module.read_bytes
-    monkeypatch.setattr(audit_module, "read_bytes", lambda path, *a: read.append(path) or real_read(path, *a))
+    real_read = audit_module.read_bytes_and_stat
+    monkeypatch.setattr(audit_module, "read_bytes_and_stat", lambda path: read.append(path) or real_read(path))
     # Planted findings prove they come from the memo, not from a reading.
     planted = {k: (v if k.startswith("file ") else [{"file": "x", "line": None, "kind": "id-number",
                                                         "excerpt": "990100********1234", "severity": "error",
@@ -419,3 +419,59 @@ def test_the_build_audit_reads_again_only_files_that_are_not_the_very_files_read
     assert not any(k.startswith("file ") for k in memo)
     audit_memo(root, frozenset(), frozenset(), memo)
     assert len(read) == 4
+
+
+def test_the_build_audit_remembers_a_file_as_itself_only_as_it_read_it_and_for_a_day(tmp_path, monkeypatch):
+    """A record pairs the bytes read with the file they were read from (its open file's stat, which must
+    be the file the walk saw): folders swapped between the walk and the read leave no record, and the
+    leaky page is found once it is back. Records expire after a day (RECORD_NS), malformed ones are
+    read past, and the worker processes take the memo as one process does."""
+    import os
+    import time
+
+    from generator import audit as audit_module
+    from generator.audit import audit_memo, walk
+
+    monkeypatch.setattr(audit_module, "SETTLED_NS", 50 * 10**6)
+    root = tmp_path / "site"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    leaky = f"<td>{RAW_ID}</td>".encode()
+    (root / "a" / "index.html").write_bytes(leaky)
+    (root / "b" / "index.html").write_bytes(b"<td>" + b"x" * (len(leaky) - 9) + b"</td>")  # clean, same size
+    time.sleep(0.1)
+    walked = time.time_ns()
+    entries = walk(root)
+    os.rename(root / "a", root / "c")  # swapped after the walk: "a" now holds the clean page
+    os.rename(root / "b", root / "a")
+    os.rename(root / "c", root / "b")
+    findings, memo = audit_memo(root, frozenset(), frozenset(), {}, entries, walked)
+    assert [k for k in memo if k.startswith("file ")] == []  # neither page is the file its path had at the walk
+    os.rename(root / "a", root / "c")  # back: the leaky page under "a", its times untouched by the moves
+    os.rename(root / "b", root / "a")
+    os.rename(root / "c", root / "b")
+    findings, memo = audit_memo(root, frozenset(), frozenset(), memo)
+    assert [f.kind for f in findings] == ["id-number"]
+    assert sorted(k for k in memo if k.startswith("file ")) == ["file a/index.html", "file b/index.html"]
+
+    read = []
+    real_read = audit_module.read_bytes_and_stat
+    monkeypatch.setattr(audit_module, "read_bytes_and_stat", lambda path: read.append(path) or real_read(path))
+    findings, again = audit_memo(root, frozenset(), frozenset(), memo)
+    assert read == [] and [f.kind for f in findings] == ["id-number"] and again == memo
+    for bad in ([1, 2], {"a": 1}, memo["file a/index.html"][:6] + [["x"], 0], "x"):
+        findings, _ = audit_memo(root, frozenset(), frozenset(), {**memo, "file a/index.html": bad})
+        assert [f.kind for f in findings] == ["id-number"]
+    assert len(read) == 4
+    monkeypatch.setattr(audit_module, "RECORD_NS", 0)  # a record older than a day
+    read.clear()
+    audit_memo(root, frozenset(), frozenset(), memo)
+    assert len(read) == 2
+
+    monkeypatch.setattr(audit_module, "RECORD_NS", 24 * 3600 * 10**9)
+    monkeypatch.setattr(audit_module, "CHUNK", 1)  # a chunk a file: the worker processes
+    planted = {k: (v if k.startswith("file ") else [{"file": "x", "line": None, "kind": "bank-card",
+                                                        "excerpt": "6222********1234", "severity": "error",
+                                                        "note": ""}]) for k, v in memo.items()}
+    findings, _ = audit_memo(root, frozenset(), frozenset(), planted)
+    assert [f.kind for f in findings] == ["bank-card", "bank-card"]

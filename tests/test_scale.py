@@ -644,32 +644,40 @@ def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_co
         change in ("content", "included"))
 
 
-@pytest.mark.parametrize("beside", [False, True])
-def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_path, monkeypatch, beside):
+@pytest.mark.parametrize("fails", ["here", "everywhere", "in the child"])
+def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_path, monkeypatch, fails):
     """Where the spare cannot be made like a fresh folder (here: a folder in it cannot be emptied), it goes
     back where it was claimed, untouched from then on, and the notices folder starts empty; also where
-    half of the folders are tidied in a forked process (`beside`), which fails there first."""
+    half of the folders are tidied in a forked process ("everywhere"). Where only the forked process
+    fails, its half is tidied here and the spare is taken over."""
     import generator.mkdocs_notices as mn
 
-    if beside:
+    if fails != "here":
         monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 1)
-
     spare = tmp_path / "work" / "spare-notices"
-    (spare / "a").mkdir(parents=True)
-    (spare / "a" / "index.html").write_text("published page", encoding="utf-8")
-    (spare / "a" / "extra").mkdir()
+    for name in "ab":
+        (spare / name / "extra").mkdir(parents=True)
+        (spare / name / "index.html").write_text("published page", encoding="utf-8")
     (spare / "gone").mkdir()
+    parent, real = os.getpid(), mn._only_the_page
 
     def cannot(folder):
+        if fails == "in the child" and os.getpid() == parent:
+            return real(folder)
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(mn, "_only_the_page", cannot)
-    plugin = mn.NoticePagesPlugin({"a": None}, links=mn.PageLinks(None, {}, spare=str(spare)))
+    plugin = mn.NoticePagesPlugin(dict.fromkeys("ab"), links=mn.PageLinks(None, {}, spare=str(spare)))
     notices = tmp_path / "work" / "site" / "notices"
     notices.parent.mkdir()
+    if fails == "in the child":
+        assert plugin._adopt_spare(str(notices)) == {"a", "b"}
+        assert sorted(str(p.relative_to(notices)) for p in notices.rglob("*")) == [
+            "a", "a/index.html", "b", "b/index.html"]
+        return
     assert plugin._adopt_spare(str(notices)) == set()
     assert notices.is_dir() and not any(notices.iterdir())
-    assert (spare / "a" / "index.html").read_text(encoding="utf-8") == "published page"
+    assert all((spare / n / "index.html").read_text(encoding="utf-8") == "published page" for n in "ab")
 
 
 def test_half_of_the_spare_folders_are_tidied_in_a_forked_process_as_they_would_be_here(tmp_path, monkeypatch):
