@@ -591,8 +591,7 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     else:
         results = _in_pool(_audit_chunk_memo, chunks, (*job, remembered))
     findings = [f for found, _ in results for f in found]
-    entries = {k: v for _, used in results for k, v in used.items()}
-    return findings, entries
+    return findings, {k: v for _, used in results for k, v in used.items()}
 
 
 def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list]]:

@@ -69,7 +69,7 @@ class NoticeFile(File):
 
 def _utf8_index(index):
     """The search plugin's `generate_search_index`, writing its characters as UTF-8 rather than as
-    \\u escapes: a county's index is 6.8 MB escaped and 3.8 MB so (what a villager's phone downloads at
+    \\u escapes: a county's index is 6.8 MB escaped and 4.2 MB so (what a villager's phone downloads at
     the first search), and the audit reads it without decoding 900,000 escapes. The same JSON value
     (tested); under `mkdocs serve --dirty` (a `prev` index), or where a character cannot be written as
     UTF-8 (a lone surrogate), the plugin's own."""
@@ -277,8 +277,11 @@ class NoticePagesPlugin(BasePlugin):
                     os.unlink(entry.path)
             # Two system calls or more a folder, 15,000 folders: half of them in a forked process (where
             # it fails, that half is tidied here afterwards, and an error stops the adoption as before).
-            half = len(kept) // 2 if len(kept) >= ADOPT_BESIDE_MIN else 0
-            run_beside(lambda: _tidy(kept[:half], fresh), lambda: _tidy(kept[half:], fresh))
+            if len(kept) >= ADOPT_BESIDE_MIN:
+                half = len(kept) // 2
+                run_beside(lambda: _tidy(kept[:half], fresh), lambda: _tidy(kept[half:], fresh))
+            else:  # a fork costs more than a few folders
+                _tidy(kept, fresh)
         except OSError:
             # Put back where it was claimed (deleted with the staging folder) and start afresh: nothing
             # of the spare is written to.
