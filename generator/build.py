@@ -32,7 +32,7 @@ from .model import Dataset, Decision, Notice
 from .mkdocs_notices import PageLinks
 from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
-from .publicity import decide, manifest, notice_digest
+from .publicity import PersonChecks, decide, manifest, notice_digest
 from .render import render, search_words
 from .report import BuildFailed, Problem, Severity, errors, sort_key
 from .site import build_site
@@ -105,19 +105,39 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
 
     def rules() -> tuple[dict[str, Decision], list[Problem]]:
         progress("判定公示状态")
-        return decide(dataset.notices, programs, today, WorkCalendar(dataset.holidays), previous,
-                      dataset.unreadable, digest_of)
+        calendar = WorkCalendar(dataset.holidays)
+        memo = PersonChecks(cache.keys(PERSON_CHECKS_KIND), dataset.file_keys, calendar)
+        decided = decide(dataset.notices, programs, today, calendar, previous, dataset.unreadable, digest_of, memo)
+        for key in memo.found:
+            if key in memo.passed:
+                cache.keep_stored(PERSON_CHECKS_KIND, key)
+            else:
+                cache.remember(PERSON_CHECKS_KIND, key, "")
+        return decided
+
+    def rules_and_mask(valid: bool) -> tuple[tuple[dict[str, Decision], list[Problem]], tuple | None]:
+        decided = rules()
+        if not valid:
+            return decided, None
+        progress("脱敏")
+        try:
+            return decided, mask(dataset.notices, programs, cache, dataset.file_keys)
+        except Exception:  # noqa: BLE001 - on rows validation rejects: it says why (else masked again below)
+            return decided, None
 
     # The publicity rules are decided before masking (the two are independent) so that a clerk
-    # sees a bad row and a 公布 that came too early in the same run; and beside validation, on a second core.
-    found_first, (decisions, found) = _validate_beside(dataset, programs, cache, rules)
+    # sees a bad row and a 公布 that came too early in the same run; and beside validation, on a second
+    # core, with the masking: nothing is written before validation has passed.
+    found_first, ((decisions, found), masked) = _validate_beside(dataset, programs, cache, rules_and_mask)
     problems += found_first
     warnings = _stop_on_errors("validate", problems + found)
     if dataset.site is None or dataset.divisions is None:  # load always says why; never build without them
         raise BuildFailed("load", problems or [Problem("site-unreadable", "无法读取网站设置或区划。", "data/")])
 
-    progress("脱敏")
-    public, mask_record = mask(dataset.notices, programs, cache, dataset.file_keys)
+    if masked is None:
+        progress("脱敏")
+        masked = mask(dataset.notices, programs, cache, dataset.file_keys)  # raising here as it does
+    public, mask_record = masked
     gc.freeze()  # kept to the end of the build (see `build`)
 
     progress("生成页面")
@@ -192,21 +212,23 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
 BESIDE_MAX_NEW = 1000
 
 
-def _validate_beside(dataset: Dataset, programs: dict, cache: Cache, then: Callable[[], T]) -> tuple[list[Problem], T]:
-    """`validate(dataset, programs, cache)` in a forked process while `then()` runs here (beside.run_beside):
+def _validate_beside(dataset: Dataset, programs: dict, cache: Cache, then: Callable[[bool], T]) -> tuple[list[Problem], T]:
+    """`validate(dataset, programs, cache)` in a forked process while `then(True)` runs here (beside.run_beside):
     what validation remembers in the cache and in the name check's memo is handed back with its problems.
     The same problems, entries and memo as one after the other; on one core, or for a dataset mostly
-    read anew (BESIDE_MAX_NEW), they do run one after the other."""
+    read anew (BESIDE_MAX_NEW), they do run one after the other, and `then` is told whether validation
+    found no error (a first build of bad data need not mask 150,000 rows before saying so)."""
     new = sum(1 for n in dataset.notices if not getattr(n.roster, "pending", False))
     if new > BESIDE_MAX_NEW or not can_fork():
-        return validate(dataset, programs, cache), then()
+        found = validate(dataset, programs, cache)
+        return found, then(not errors(found))
     mark = cache.mark()
     cache.close()  # a SQLite connection must not cross a fork: each process opens its own
 
     def checked() -> tuple[list[Problem], tuple, list[str]]:
         return validate(dataset, programs, cache), cache.changes_since(mark), clean_texts_used()
 
-    (found, changes, clean), result = run_beside(checked, then)
+    (found, changes, clean), result = run_beside(checked, lambda: then(True))
     cache.take(changes)  # where it ran here (no fork, or the child failed), a second time: the same
     use_clean_texts(clean)
     return found, result
@@ -226,6 +248,7 @@ def remembered(fn: Callable[[Notice], str], kind: str, file_keys: dict[str, str]
     return value
 
 
+PERSON_CHECKS_KIND = "person-checks"  # in the cache: 公布 whose people passed their checks (publicity.PersonChecks)
 MANIFEST_FILE = "manifest.json"
 NAMES_FILE = "clean-texts.json"  # in the cache: free texts validate found free of names (detect.possible_names)
 PAGES_FILE = "pages.json"  # in the cache: how the published notice pages were made (mkdocs_notices.PageLinks)

@@ -24,9 +24,11 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Callable
 
 from . import sources
+from .digests import digest
 from .mask import mask_name
 from .model import Decision, Notice, NoticeKind, ObjectionOutcome, PublicityPeriod, PublicityStatus
 from .programs import ProgramSpec, PublicityRule
@@ -76,9 +78,12 @@ class _Context:
     calendar: WorkCalendar
     today: dt.date
     by_id: dict[str, Notice]
-    # (program, division, person key) -> the 公示 listing that person, by (start, id): a county has
-    # 15,000 notices, so a 公布's people are looked up, not searched for.
-    by_person: dict[tuple[str, str, str], list[Notice]] = field(default_factory=dict)
+    # (program, division) -> its 公示. A county has 15,000 notices, so a 公布's people are looked up, not
+    # searched for: a group's index by person key is made when first asked for, and a rebuild whose
+    # 公布 the memo knows asks for few.
+    groups: dict[tuple[str, str], list[Notice]] = field(default_factory=dict)
+    memo: PersonChecks | None = None
+    by_person: dict[tuple[str, str], dict[str, list[Notice]]] = field(default_factory=dict)
 
     # (start, the rule's id) -> (the rule, held so that its id is not reused, and its period)
     periods: dict[tuple[dt.date, int], tuple[PublicityRule, PublicityPeriod]] = field(default_factory=dict)
@@ -93,18 +98,58 @@ class _Context:
         return found[1]
 
     def publicity_of(self, program: str, division: str, person_key: str) -> list[Notice]:
-        return self.by_person.get((program, division, person_key), [])
+        """The 公示 of this program and village listing the person, by (start, id)."""
+        index = self.by_person.get((program, division))
+        if index is None:
+            index = self.by_person[(program, division)] = _index_publicity(self.groups.get((program, division), []))
+        return index.get(person_key, [])
 
 
-def _index_publicity(notices: list[Notice]) -> dict[tuple[str, str, str], list[Notice]]:
-    index: dict[tuple[str, str, str], list[Notice]] = {}
+def _group_publicity(notices: list[Notice]) -> dict[tuple[str, str], list[Notice]]:
+    groups: dict[tuple[str, str], list[Notice]] = {}
     for s in notices:
         if s.kind is NoticeKind.PUBLICITY:
-            for key in dict.fromkeys(key for key, _ in roster_facts(s)):
-                index.setdefault((s.program, s.division_code, key), []).append(s)
+            groups.setdefault((s.program, s.division_code), []).append(s)
+    return groups
+
+
+def _index_publicity(group: list[Notice]) -> dict[str, list[Notice]]:
+    """One program's and village's 公示 by the person keys they list."""
+    index: dict[str, list[Notice]] = {}
+    for s in group:
+        for key in dict.fromkeys(key for key, _ in roster_facts(s)):
+            index.setdefault(key, []).append(s)
     for found in index.values():
         found.sort(key=lambda s: (s.start, s.id))
     return index
+
+
+class PersonChecks:
+    """Which 公布 passed the checks of their people (`_person_problem`), remembered across builds under
+    everything those checks read: the 公布's file and every 公示 file of its program and village (their
+    file keys digest path, bytes and this program's code, the program specs included), the holiday
+    arrangements and the calendar library's version, and whether the notice-level check failed. Not
+    `today`: the checks compare dates in the files with each other. A county rebuilt after one approval
+    checks the people of that 公布 and of those whose village's 公示 changed, not of its 7,000 others.
+    Only a pass is remembered: a 公布 with a problem is checked again, and its problems reported whole."""
+
+    def __init__(self, passed: set[str], file_keys: dict[str, str], calendar: WorkCalendar):
+        self.passed, self.file_keys = passed, file_keys
+        self.calendar = digest(version("chinesecalendar"), sorted(
+            (year, sorted(h.days_off), sorted(h.workdays)) for year, h in calendar.years.items()))
+        self.groups: dict[tuple[str, str], str | None] = {}
+        self.found: list[str] = []  # this build's passes: remembered ones and new ones
+
+    def key(self, notice: Notice, groups: dict[tuple[str, str], list[Notice]], notice_level_failed: bool) -> str | None:
+        """None where a file key is missing (read without a build cache): checked, never remembered."""
+        where = (notice.program, notice.division_code)
+        if where not in self.groups:
+            keys = [self.file_keys.get(s.id) for s in groups.get(where, [])]
+            self.groups[where] = None if None in keys else digest(sorted(keys))
+        own = self.file_keys.get(notice.id)
+        if own is None or self.groups[where] is None:
+            return None
+        return digest(own, self.groups[where], self.calendar, notice_level_failed)
 
 
 def _status_by_period(notice: Notice, period: PublicityPeriod, today: dt.date, what: str) -> tuple[PublicityStatus, str]:
@@ -206,6 +251,23 @@ def _person_problem(notice: Notice, index: int, person_key: str, spec: ProgramSp
     return None
 
 
+def _people_problems(notice: Notice, spec: ProgramSpec, ctx: _Context, notice_level_failed: bool) -> list[Problem]:
+    """`_person_problem` of every person of a 公布, or none where the memo knows it passed (PersonChecks)."""
+    key = ctx.memo.key(notice, ctx.groups, notice_level_failed) if ctx.memo is not None else None
+    if key is not None and key in ctx.memo.passed:
+        ctx.memo.found.append(key)
+        return []
+    problems = []
+    for i, (person_key, _) in enumerate(roster_facts(notice)):
+        if person_key:
+            found = _person_problem(notice, i, person_key, spec, ctx, notice_level_failed)
+            if found is not None:
+                problems.append(found)
+    if key is not None and not problems:
+        ctx.memo.found.append(key)
+    return problems
+
+
 def _decide_disclosure(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[Decision, list[Problem]]:
     """Records disclosed without a 公示 and without a deadline (村务公开): public from their date."""
     if ctx.today < notice.start:
@@ -233,11 +295,8 @@ def _decide_result(notice: Notice, spec: ProgramSpec, ctx: _Context) -> tuple[De
                 f"审批日期{cn_date(notice.approved_on)}早于期满，不得据此公布。"
                 f"最早可在{cn_date(period.first_free_day)}审批。依据：{period_cite(spec.publicity, period)}。",
                 notice.where.file, notice.line_of("approved_on"), "approved_on"))
-    for i, (key, _) in enumerate(roster_facts(notice)):
-        if key and spec.publicity is not None:
-            found = _person_problem(notice, i, key, spec, ctx, notice_level_failed=bool(problems))
-            if found is not None:
-                problems.append(found)
+    if spec.publicity is not None:
+        problems += _people_problems(notice, spec, ctx, notice_level_failed=bool(problems))
     if problems:
         return Decision(notice.id, PublicityStatus.BLOCKED, problems[0].message, period), problems
     if ctx.today < notice.start:
@@ -258,14 +317,15 @@ _DECIDERS = {
 
 def decide(notices: list[Notice], programs: dict[str, ProgramSpec], today: dt.date,
            calendar: WorkCalendar | None = None, previous_manifest: dict | None = None,
-           unreadable: frozenset[str] = frozenset(), digest_of: Callable[[Notice], str] | None = None
-           ) -> tuple[dict[str, Decision], list[Problem]]:
+           unreadable: frozenset[str] = frozenset(), digest_of: Callable[[Notice], str] | None = None,
+           memo: PersonChecks | None = None) -> tuple[dict[str, Decision], list[Problem]]:
     """Every notice's decision on `today`, and the problems (errors forbid publishing; warnings are reported).
     `unreadable`: ids of notice files that are there but could not be read (load reported why).
-    `digest_of`: `notice_digest`, or the same remembered (as for `manifest`)."""
+    `digest_of`: `notice_digest`, or the same remembered (as for `manifest`). `memo`: the 公布 whose people
+    passed their checks in an earlier build, from the same files (PersonChecks); this build's go into it."""
     calendar = calendar or WorkCalendar()
     by_id = {n.id: n for n in notices}
-    ctx = _Context(programs, calendar, today, by_id, _index_publicity(list(by_id.values())))
+    ctx = _Context(programs, calendar, today, by_id, _group_publicity(list(by_id.values())), memo)
     decisions: dict[str, Decision] = {}
     problems: list[Problem] = []
     gaps: dict[int, Problem] = {}

@@ -150,6 +150,30 @@ def test_a_result_before_its_publicity_completed_is_refused_and_the_old_site_sta
     assert not list(project.glob(".site.build-*"))  # no staging left behind
 
 
+def test_an_objection_added_to_a_finished_publicity_blocks_its_result_at_the_next_build(project):
+    """The first build remembers which 公布 passed the checks of their people (publicity.PersonChecks);
+    an open objection written into the 公示 afterwards is found all the same: the memo is keyed by the
+    公示 files of the 公布's program and village too."""
+    import sqlite3
+
+    def object_to_a_listed_person(p: Path) -> None:
+        path = p / "data/notices/2026-11-10-liuxi-gs.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "objections:\n- row: 1\n  raised_on: 2026-11-12\n",
+                        encoding="utf-8")
+
+    def remembered() -> int:
+        with sqlite3.connect(project / ".site.cache/cache.sqlite") as conn:
+            (count,) = conn.execute("SELECT count(*) FROM entries WHERE kind = 'person-checks'").fetchone()
+        conn.close()
+        return count
+
+    done, before, after = built_then_broken(project, lambda p: (remembered() > 0 or pytest.fail("no memo"),
+                                                                object_to_a_listed_person(p)))
+    assert done.returncode == 1, done.stderr
+    assert "[objection-unresolved]" in done.stderr and "2026-11-23-liuxi-gb.yaml" in done.stderr
+    assert after == before
+
+
 def test_an_audit_finding_stops_the_build_and_the_old_site_stays(project):
     raw = fake_id(55)
 

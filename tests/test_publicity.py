@@ -17,7 +17,7 @@ from generator.model import (
     RosterRow,
 )
 from generator.programs import PublicityRule, all_programs
-from generator.publicity import decide, manifest, publicity_period
+from generator.publicity import PersonChecks, decide, manifest, publicity_period
 from generator.report import Severity
 from generator.sources import DIBAO_PUBLICITY
 from generator.workdays import CalendarGap, WorkCalendar
@@ -236,6 +236,47 @@ def test_an_unresolved_changed_objection_raised_after_approval_does_not_crash():
     late = Objection(1, KEY_A, D("2026-12-06"), None, ObjectionOutcome.CHANGED, Provenance("x", 1))
     _, problems = decide([publicity(objections=(late,)), result(D("2026-12-04"))], PROGRAMS, D("2026-12-07"), CAL)
     assert problems == []
+
+
+# -- the memo of people checked (a rebuild checks the people of the 公布 whose files changed) -------
+
+def _checked(notices, keys, passed=(), calendar=CAL, today=D("2026-12-05")):
+    memo = PersonChecks(set(passed), keys, calendar)
+    _, problems = decide(notices, PROGRAMS, today, calendar, memo=memo)
+    return [p.slug for p in problems], memo.found
+
+
+def test_a_result_whose_people_passed_is_not_checked_again_under_the_same_files():
+    clean, gb = publicity(), result(D("2026-12-04"))
+    keys = {"gs": "gs-file-1", "gb": "gb-file-1"}
+    slugs, found = _checked([clean, gb], keys)
+    assert slugs == [] and len(found) == 1
+    # The same file keys: the memo's pass is taken, the people are not looked at. A planted open objection
+    # proves it (the files are the truth: their keys change when they do, below).
+    leaky = publicity(objections=(objection(),))
+    assert _checked([leaky, gb], keys, found) == ([], found)
+    assert _checked([leaky, gb], {**keys, "gs": "gs-file-2"}, found)[0] == ["objection-unresolved"]
+    # Another 公示 of the same program and village, the 公布's own file, the holidays: checked again.
+    assert _checked([leaky, publicity(D("2026-11-01"), id_="gs-old"), gb], {**keys, "gs-old": "old-1"}, found)[0] == [
+        "objection-unresolved"]
+    assert _checked([leaky, gb], {**keys, "gb": "gb-file-2"}, found)[0] == ["objection-unresolved"]
+    assert _checked([leaky, gb], keys, found, WorkCalendar({2027: FICTIONAL_2027}))[0] == ["objection-unresolved"]
+    # Not today: the checks compare the files' dates with each other.
+    assert _checked([leaky, gb], keys, found, today=D("2026-12-31")) == ([], found)
+
+
+def test_the_memo_is_kept_to_a_result_s_own_village_and_program_and_to_passes():
+    gb = result(D("2026-12-04"))
+    elsewhere = publicity(id_="gs-elsewhere", program="tekun")
+    keys = {"gs": "gs-1", "gb": "gb-1", "gs-elsewhere": "e-1"}
+    _, found = _checked([publicity(), elsewhere, gb], keys)
+    assert _checked([publicity(), elsewhere, gb], {**keys, "gs-elsewhere": "e-2"}, found) == ([], found)
+    # A result with a problem is not remembered: its problems are reported whole every time.
+    blocked = [publicity(objections=(objection(),)), gb]
+    assert _checked(blocked, keys) == (["objection-unresolved"], [])
+    # Read without a build cache (no file keys): checked, never remembered.
+    assert _checked([publicity(), gb], {}) == ([], [])
+    assert _checked([publicity(), gb], {"gb": "gb-1"}) == ([], [])
 
 
 # -- termination, post-hoc, deadlines -------------------------------------------------------------

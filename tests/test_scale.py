@@ -1609,11 +1609,18 @@ def test_validation_beside_the_rules_gives_the_problems_site_and_cache_of_one_af
                 "示民发〔2026〕88号", "示民发〔2026〕89号"), encoding="utf-8")  # listed twice this month
         failed = built(paths)
         (paths.data / "notices" / "2026-11-28-taoyuan-extra.yaml").unlink()
-        results[name] = (first, failed, built(paths), len(ran_here))
+        # Masked beside validation too: a program masking does not know makes it raise, and validation says why.
+        (paths.data / "notices" / "2026-11-28-taoyuan-other.yaml").write_text(
+            (paths.data / "notices" / "2026-11-25-taoyuan-gs.yaml").read_text(encoding="utf-8").replace(
+                "program: dibao_rural", "program: no_such_program"), encoding="utf-8")
+        unknown = built(paths)
+        (paths.data / "notices" / "2026-11-28-taoyuan-other.yaml").unlink()
+        results[name] = (first, failed, built(paths), unknown, len(ran_here))
     beside, alone = results["beside"], results["alone"]
-    assert beside[3] == 0 and alone[3] == 3  # validated in the forked process, or here
+    assert beside[4] == 0 and alone[4] == 4  # validated in the forked process, or here
     assert beside[1][0] != "built" and "already-listed-this-month" in {slug for slug, *_ in beside[1][0]}
-    for one, other in zip(beside[:3], alone[:3]):
+    assert "unknown-program" in {slug for slug, *_ in beside[3][0]}
+    for one, other in zip(beside[:4], alone[:4]):
         assert one == other
     assert any(kind == "checked" for kind, _ in beside[2][2]) and '"clean"' in beside[2][3]
 
