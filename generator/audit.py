@@ -19,6 +19,7 @@ import html
 import json
 import os
 import re
+import stat
 import time
 import urllib.parse
 import zlib
@@ -416,10 +417,11 @@ def walk(root: Path) -> list[Entry]:
     entered (as os.walk does)."""
     found: list[Entry] = []
     folders = [""]
+    top = os.fspath(root)
     while folders:
         folder = folders.pop()
         try:
-            with os.scandir(os.path.join(root, folder)) as listing:
+            with os.scandir(f"{top}/{folder}" if folder else top) as listing:
                 for entry in listing:
                     rel = f"{folder}/{entry.name}" if folder else entry.name
                     try:
@@ -436,7 +438,8 @@ def walk(root: Path) -> list[Entry]:
                         found.append((rel, "", 0, None))
         except OSError:
             continue
-    found.sort(key=lambda e: e[0].split("/"))
+    # By parts: "/" read as a character before every other (no name holds NUL), without a list a path.
+    found.sort(key=lambda e: e[0].replace("/", "\x00"))
     return found
 
 
@@ -592,6 +595,28 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
         results = _in_pool(_audit_chunk_memo, chunks, (*job, remembered))
     findings = [f for found, _ in results for f in found]
     return findings, {k: v for _, used in results for k, v in used.items()}
+
+
+def prescan(root: Path, rels: list[str], allowed: frozenset[str], person_keys: frozenset[str],
+            memo: dict[str, list]) -> dict[str, list]:
+    """`memo` with these files of `root` audited into it by content, as `audit_memo` remembers a file:
+    a build scans its search index (4 MB, rewritten by every approval) while its new site is walked in
+    another process (build.py), and `audit_memo` then reads it, hashes it and finds its findings here. A
+    file that is not there or holding a 64-hex run is left to `audit_memo`, as is one changed since."""
+    chunk = []
+    for rel in rels:
+        try:
+            st = os.stat(os.path.join(root, rel))
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            chunk.append((rel, "file", st.st_size, None))
+    _init(str(root), allowed, person_keys, None, False, (memo, {}, None))
+    try:
+        _, found = _audit_chunk_memo(chunk)
+    except OSError:  # gone since: audit_memo says so
+        return memo
+    return {**memo, **found}
 
 
 def _audit_chunk_memo(chunk: list[Entry]) -> tuple[list[Finding], dict[str, list]]:

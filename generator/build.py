@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from .audit import audit_memo, failed, prepare, summary, walk
+from .audit import audit_memo, failed, prepare, prescan, summary, walk
 from .beside import can_fork, run_beside
 from .cache import Cache
 from .detect import clean_texts_used, remember_clean_texts, use_clean_texts
@@ -177,7 +177,7 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         def audit_inputs():
             person_keys = frozenset(key for n in dataset.notices for key, _ in roster_facts(n) if key)
             prepare(allowed, person_keys, None)  # the scanners, compiled while the walk runs
-            return person_keys, cache.read_json("audit-memo.json")
+            return person_keys, prescan(site_dir, PRESCANNED, allowed, person_keys, cache.read_json("audit-memo.json"))
 
         walked = time.time_ns()
         entries, (person_keys, memo) = run_beside(lambda: walk(site_dir), audit_inputs)
@@ -248,6 +248,9 @@ def remembered(fn: Callable[[Notice], str], kind: str, file_keys: dict[str, str]
     return value
 
 
+# Rewritten by every approval and the biggest file of a site (4 MB for a county): audited while the new
+# site is walked (audit.prescan), not after.
+PRESCANNED = ["search/search_index.json"]
 PERSON_CHECKS_KIND = "person-checks"  # in the cache: 公布 whose people passed their checks (publicity.PersonChecks)
 MANIFEST_FILE = "manifest.json"
 NAMES_FILE = "clean-texts.json"  # in the cache: free texts validate found free of names (detect.possible_names)

@@ -475,3 +475,42 @@ def test_the_build_audit_remembers_a_file_as_itself_only_as_it_read_it_and_for_a
                                                         "note": ""}]) for k, v in memo.items()}
     findings, _ = audit_memo(root, frozenset(), frozenset(), planted)
     assert [f.kind for f in findings] == ["bank-card", "bank-card"]
+
+
+def test_the_walk_gives_every_entry_in_path_order(tmp_path):
+    """audit.walk: folders and files in the order of their Paths (part by part), which the findings keep."""
+    from generator.audit import walk
+
+    for rel in ("a/b/c.html", "a-b/x.html", "a.b", "ab/z", "a/b-c/d", "a/b.c", "b", "a/0/1/2.json", "z/a b/九.html"):
+        path = tmp_path / "site" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x", encoding="utf-8")
+    root = tmp_path / "site"
+    entries = walk(root)
+    assert [rel for rel, *_ in entries] == [p.relative_to(root).as_posix() for p in sorted(root.rglob("*"))]
+    assert {rel: kind for rel, kind, *_ in entries}["a/b"] == "dir" and len(entries) == 18
+
+
+def test_a_file_scanned_ahead_is_taken_from_the_memo_with_its_findings(tmp_path, monkeypatch):
+    """audit.prescan (a build's search index, scanned while its new site is walked): audit_memo then finds
+    the file's findings in the memo by its content, and scans it again only where it changed since."""
+    from generator import audit as audit_module
+    from generator.audit import audit_memo, prescan
+
+    root = tmp_path / "site"
+    (root / "search").mkdir(parents=True)
+    index = root / "search" / "search_index.json"
+    index.write_text(json.dumps({"docs": [{"title": "公示", "text": f"身份证 {RAW_ID}"}]}, ensure_ascii=False),
+                     encoding="utf-8")
+    (root / "index.html").write_text("<p>公示</p>", encoding="utf-8")
+    plain, _ = audit_memo(root, frozenset(), frozenset(), {})
+    memo = prescan(root, ["search/search_index.json", "search/gone.json", "search"], frozenset(), frozenset(), {})
+    assert len(memo) == 1
+    scanned = []
+    real = audit_module.audit_file
+    monkeypatch.setattr(audit_module, "audit_file", lambda path, rel, *a, **k: scanned.append(rel) or real(path, rel, *a, **k))
+    findings, _ = audit_memo(root, frozenset(), frozenset(), memo)
+    assert scanned == ["index.html"] and findings == plain and [f.kind for f in findings] == ["id-number"]
+    index.write_text('{"docs": []}', encoding="utf-8")
+    findings, _ = audit_memo(root, frozenset(), frozenset(), memo)
+    assert findings == [] and scanned[-2:] == ["index.html", "search/search_index.json"]

@@ -306,6 +306,8 @@ def test_the_build_walks_its_new_site_for_the_audit_in_a_forked_process_and_find
         outcomes.append((tree_bytes(out), [p.message for p in failed.value.problems]))
     assert walked_by == [True, False]
     assert outcomes[0] == outcomes[1] and "身份证号" in outcomes[0][1][0] and fake_id(7) not in outcomes[0][1][0]
+    # Found in the search index too, which the build scans ahead, while the walk runs (audit.prescan).
+    assert "search/search_index.json" in outcomes[0][1][0] and "about/index.html" in outcomes[0][1][0]
 
 
 def test_a_chinese_404_page(demo_site):
