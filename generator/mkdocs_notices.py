@@ -120,6 +120,8 @@ class NoticePagesPlugin(BasePlugin):
         self.files: Files | None = None
         self.captured: tuple[Page, str] | None = None  # a page's HTML before its lists (mkdocs_pages.PageMemo)
         self.page_mode: int | None = None  # the permissions of a page written now (on_post_build)
+        # Notice id -> [inode, size, mtime_ns, mode] of the page in its adopted folder (_adopt_spare).
+        self.adopted_pages: dict[str, list[int]] = {}
         self.template_scope: str | None = None  # keys the theme's compiled templates (site.py: its site_key)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -213,6 +215,12 @@ class NoticePagesPlugin(BasePlugin):
         old = self.links.previous.get(notice_id)
         if self.links.published is None or not old or old[0] != key:
             return False
+        # The adopted page is the very file that build wrote with this key (its stat, taken as the folder
+        # was tidied: the staging folder is this build's alone): kept, without looking at the published one.
+        there = self.adopted_pages.get(notice_id) if adopted else None
+        if there is not None and there[:3] == old[1:] and stat.S_IMODE(there[3]) == self.page_mode:
+            self.links.written[notice_id] = list(old)
+            return True
         src = os.path.join(self.links.published, "notices", notice_id, "index.html")
         try:
             st = os.stat(src)
@@ -279,15 +287,17 @@ class NoticePagesPlugin(BasePlugin):
             # it fails, that half is tidied here afterwards, and an error stops the adoption as before).
             if len(kept) >= ADOPT_BESIDE_MIN:
                 half = len(kept) // 2
-                run_beside(lambda: _tidy(kept[:half], fresh), lambda: _tidy(kept[half:], fresh))
+                pages, others = run_beside(lambda: _tidy(kept[:half], fresh), lambda: _tidy(kept[half:], fresh))
+                pages.update(others)
             else:  # a fork costs more than a few folders
-                _tidy(kept, fresh)
+                pages = _tidy(kept, fresh)
         except OSError:
             # Put back where it was claimed (deleted with the staging folder) and start afresh: nothing
             # of the spare is written to.
             os.rename(notices_dir, spare)
             os.makedirs(notices_dir)
             return set()
+        self.adopted_pages = pages
         return adopted
 
     def shell(self, config: MkDocsConfig) -> tuple[str, str, str, str]:
@@ -305,23 +315,33 @@ class NoticePagesPlugin(BasePlugin):
         return _check_shell(text)
 
 
-def _tidy(folders: list[str], mode: int) -> None:
-    """Adopted notice folders as a fresh build makes them: `mode`, and nothing in them but the page."""
+def _tidy(folders: list[str], mode: int) -> dict[str, list[int]]:
+    """Adopted notice folders as a fresh build makes them: `mode`, and nothing in them but the page.
+    Returns, by folder name, what `_only_the_page` says of the page kept."""
+    pages = {}
     for folder in folders:
         os.chmod(folder, mode)
-        _only_the_page(folder)
+        page = _only_the_page(folder)
+        if page is not None:
+            pages[os.path.basename(folder)] = page
+    return pages
 
 
-def _only_the_page(folder: str) -> None:
-    """Delete everything in a notice folder but a plain index.html file."""
+def _only_the_page(folder: str) -> list[int] | None:
+    """Delete everything in a notice folder but a plain index.html file; that file's [inode, size,
+    mtime_ns, mode] (as PageLinks records a page), or None where there is none."""
+    page = None
     with os.scandir(folder) as listing:
         for entry in listing:
             if entry.name == "index.html" and entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                page = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode]
                 continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
             else:
                 os.unlink(entry.path)
+    return page
 
 
 _SEARCH_MARKERS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")

@@ -574,6 +574,8 @@ def test_the_spare_notice_folders_give_the_site_a_fresh_build_gives_and_the_live
     (spare / "2020-01-990100000000-gone-gb" / "index.html").write_text("withdrawn", encoding="utf-8")
     (spare / "stray.txt").write_text("x", encoding="utf-8")
     os.symlink(folders[4], spare / "a-link")
+    with open(folders[6] / "index.html", "r+b") as edited:  # in place: the file both sites hold, its size kept
+        edited.write(b"<!-- edited -->")
     # A page shared with the published site but not on record (a lost cache entry) is written anew:
     # into a new file, never into the one both sites hold.
     records = tmp_path / "live" / ".site.cache" / "pages.json"
@@ -705,7 +707,7 @@ def test_half_of_the_spare_folders_are_tidied_in_a_forked_process_as_they_would_
     def spying_tidy(folders, mode):
         with open(tidied_by, "a", encoding="utf-8") as out:
             out.write("".join(f"{os.getpid()} {os.path.basename(f)}\n" for f in folders))
-        real_tidy(folders, mode)
+        return real_tidy(folders, mode)
 
     monkeypatch.setattr(mn, "_tidy", spying_tidy)
     results = []
@@ -718,6 +720,9 @@ def test_half_of_the_spare_folders_are_tidied_in_a_forked_process_as_they_would_
         notices = root / "site" / "notices"
         assert plugin._adopt_spare(str(notices)) == set("abcdef")
         results.append(sorted((str(p.relative_to(notices)), stat.S_IMODE(p.stat().st_mode)) for p in notices.rglob("*")))
+        # Each kept page's stat, from either process, for _reuse to keep it without another look.
+        assert plugin.adopted_pages == {n: [st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode] for n in "abcdef"
+                                        for st in [os.lstat(notices / n / "index.html")]}
         pids = {line.split()[0] for line in tidied_by.read_text(encoding="utf-8").splitlines()}
         assert (str(os.getpid()) in pids) and (len(pids) == 2) is beside
         tidied_by.unlink()
