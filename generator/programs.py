@@ -16,6 +16,7 @@ from . import sources
 from .sources import Source
 
 SPEC_DIR = Path(__file__).with_name("programs")
+_SPEC_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FIELD_TYPES = {"text", "name", "int", "money", "choice", "count", "village", "date", "month"}  # month: "2026-10"
 PERIOD_UNITS = ("calendar", "working")
 RATIO_OPS = ("more_than", "at_least", "at_most")
@@ -505,7 +506,9 @@ def _parse(raw: dict) -> ProgramSpec:
 def all_programs() -> dict[str, ProgramSpec]:
     specs = {}
     for path in sorted(SPEC_DIR.glob("*.yaml")):
-        spec = _parse(yaml.safe_load(path.read_text(encoding="utf-8")))
+        # libyaml's parser where present (as load.py reads notices): the same values, a sixth of the time
+        # (17 specs: 0.05 s of every command's start).
+        spec = _parse(yaml.load(path.read_text(encoding="utf-8"), Loader=_SPEC_LOADER))  # noqa: S506 - a SafeLoader
         if spec.code != path.stem:
             raise ValueError(f"{path.name}: code {spec.code!r} must match the file name")
         specs[spec.code] = spec
