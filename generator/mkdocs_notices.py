@@ -211,12 +211,14 @@ class NoticePagesPlugin(BasePlugin):
         Files are never changed in place (every build writes new ones), so the link is safe. A page
         whose permissions differ from what a page written now gets (an earlier build ran with another
         umask) is written anew, so that the site is as readable as a fresh one.
-        `adopted`: `dest` may be there already (the spare's page); kept only if it is that very file."""
+        `adopted`: `dest` may be there already (the spare's page); kept only if it is that very file:
+        where its own stat (`adopted_pages`) matches the record, the published page is not looked at."""
         old = self.links.previous.get(notice_id)
         if self.links.published is None or not old or old[0] != key:
             return False
-        # The adopted page is the very file that build wrote with this key (its stat, taken as the folder
-        # was tidied: the staging folder is this build's alone): kept, without looking at the published one.
+        # An adopted page with the recorded inode, size and mtime is the very file that build wrote with
+        # this key (its stat was taken as the folder was tidied, and the staging folder is this build's
+        # alone): kept, without looking at the published one.
         there = self.adopted_pages.get(notice_id) if adopted else None
         if there is not None and there[:3] == old[1:] and stat.S_IMODE(there[3]) == self.page_mode:
             self.links.written[notice_id] = list(old)
@@ -252,7 +254,7 @@ class NoticePagesPlugin(BasePlugin):
         """Make `notices_dir`, from the spare notices folder where there is one: the ids whose folder
         was taken over. What the spare holds beyond this build's notices is deleted first: folders of
         notices no longer published, and in each kept folder everything but a plain index.html (which
-        `_reuse` keeps only where it is the published page's very file, else replaces). So the folder
+        `_reuse` keeps only where it is the file written with the same key, else replaces). So the folder
         ends up as a fresh one would. Creating 15,000 folders costs 0.5-4 s on a shared disk."""
         spare = self.links.spare
         if spare is None or os.path.lexists(notices_dir):  # the theme put something there: start afresh
