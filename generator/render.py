@@ -162,9 +162,12 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     env = _environment(templates_dir, cache)
     views = _views(dataset, public, decisions, programs)
     by_village: dict[str, list[NoticeView]] = defaultdict(list)
+    by_town: dict[str, list[NoticeView]] = defaultdict(list)  # in the order of `views`, as each page lists them
     for v in views:
         if v.village:
             by_village[v.village.code].append(v)
+        if v.town:
+            by_town[v.town.code].append(v)
     common = {"site": dataset.site, "divisions": dataset.divisions, "today": today, "Status": PublicityStatus,
               "sources": sources, "pdfs": pdfs, "catalog": catalog(programs)}
     pages: dict[str, str] = {}
@@ -234,7 +237,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     for month in months:  # a month a page: a county's year in one page would be megabytes on a phone
         page(month.path, "archive_month.md.j2", month=month)
     for town in dataset.divisions.towns:
-        town_views = [v for v in views if v.town and v.town.code == town.code]
+        town_views = by_town.get(town.code, [])
         # Its own villages' notices only: a town page changes with its own villages (see _PageMemo).
         own = {village.code: by_village[village.code] for village in town.villages if village.code in by_village}
         page(f"towns/{town.code}/index.md", "town.md.j2", town=town, views=town_views, by_village=own)

@@ -1265,8 +1265,7 @@ def test_public_rows_from_the_cache_are_read_only_where_a_page_needs_them(projec
 
     with sqlite3.connect(root / "cache.sqlite") as conn:
         key, blob = conn.execute("SELECT key, value FROM entries WHERE kind = 'masked' ORDER BY key").fetchone()
-        notice, counts = pickle.loads(blob)
-        damaged = pickle.dumps((replace(notice, rows=masking.StoredRows(blob=b"\x80\x05damaged")), counts))
+        damaged = pickle.dumps(replace(pickle.loads(blob), rows=masking.StoredRows(blob=b"\x80\x05damaged")))
         conn.execute("UPDATE entries SET value = ? WHERE kind = 'masked' AND key = ?", (damaged, key))
     conn.close()
     again, _, cache = masked()
@@ -1275,6 +1274,29 @@ def test_public_rows_from_the_cache_are_read_only_where_a_page_needs_them(projec
     monkeypatch.setattr(masking, "_remake", lambda *args: pytest.fail("the damaged entry was not replaced"))
     again, _, cache = masked()
     assert again == plain
+    monkeypatch.undo()
+
+    # The operator counts: their keys stored once an entry, as a pickle shared by alike notices. Keys that
+    # cannot be read, or fewer than the counts, make that notice masked anew (and its entry replaced).
+    with sqlite3.connect(root / "cache.sqlite") as conn:
+        entries = conn.execute("SELECT key, value FROM entries WHERE kind = 'masked' ORDER BY key").fetchall()
+        stored = pickle.loads(entries[0][1])
+        assert stored.counts and len(pickle.loads(stored.count_keys)) == len(stored.counts)
+        shorter = pickle.dumps(pickle.loads(stored.count_keys)[:-1])
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'masked' AND key = ?",
+                     (pickle.dumps(replace(stored, count_keys=b"\x80\x05damaged")), entries[0][0]))
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'masked' AND key = ?",
+                     (pickle.dumps(replace(pickle.loads(entries[1][1]), count_keys=shorter)), entries[1][0]))
+    conn.close()
+    made = []
+    original = masking._mask_notice
+    monkeypatch.setattr(masking, "_mask_notice", lambda notice, *a: made.append(notice.id) or original(notice, *a))
+    again, record, cache = masked()
+    assert again == plain and record == plain_record and len(made) == 2
+    cache.prune()
+    made.clear()
+    again, record, cache = masked()
+    assert again == plain and record == plain_record and made == []  # replaced
 
 
 def _yaml_edit(project: Path, name: str, change, copy_to: str | None = None) -> None:
@@ -1484,9 +1506,9 @@ def test_stored_rows_that_cannot_be_read_are_masked_anew_and_replaced_when_pages
     with sqlite3.connect(cache_dir(paths.out) / "cache.sqlite") as conn:
         damaged = 0
         for key, blob in conn.execute("SELECT key, value FROM entries WHERE kind = 'masked'").fetchall():
-            notice, counts = pickle.loads(blob)
-            if notice.rows:
-                blob = pickle.dumps((replace(notice, rows=masking.StoredRows(blob=b"\x80\x05damaged")), counts))
+            masked = pickle.loads(blob)
+            if masked.rows:
+                blob = pickle.dumps(replace(masked, rows=masking.StoredRows(blob=b"\x80\x05damaged")))
                 conn.execute("UPDATE entries SET value = ? WHERE kind = 'masked' AND key = ?", (blob, key))
                 damaged += 1
     conn.close()
