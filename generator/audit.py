@@ -32,7 +32,7 @@ import ahocorasick
 from .audit_scan import Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
-from .fileio import read_bytes, read_bytes_and_stat
+from .fileio import IDENTITY_MEMO, RECORD_NS, SETTLED_NS, read_bytes, read_bytes_and_stat
 from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
 # Data files never belong in a site; archives and office documents cannot be audited inside, so they
@@ -533,22 +533,11 @@ def _audit_chunk(chunk: list[Entry]) -> list[Finding]:
 # The key holds the program's code digest too (notice_pages.code_digest): a changed detector audits anew.
 AUDIT_VERSION = 1
 # A file is also remembered as the very file that was read (`_IDENTITY` + its path: device, inode,
-# modification and change times, size), so that the next build need not read it again. Any write to a
-# file, and any change of its times (os.utime), sets its change time to the clock's now, which no call
-# can set back: a file with the same change time has not been written since. Only on POSIX systems (on
-# Windows st_ctime is the creation time), and only where the change time was already SETTLED_NS older
-# than the walk that saw it: the clock the kernel stamps files with is coarse (a few milliseconds), so a
-# write in the same tick as the one before it could leave the time as it was ("racy" files, as git calls
-# them); those are read again next time.
+# modification and change times, size), so that the next build need not read it again: the rule and
+# its limits (IDENTITY_MEMO, SETTLED_NS, RECORD_NS) are fileio's, which load's notice files share.
 # A record holds the identity and size of the file as it was opened and read (its fstat, which must be
-# what the walk saw), so it never pairs one file's identity with another's bytes. Stores into a
-# memory-mapped file after its first one, and file systems whose times come from elsewhere (network
-# mounts), may leave the change time as it was: a record is trusted for a day at most (RECORD_NS), then
-# the file is read again.
+# what the walk saw), so it never pairs one file's identity with another's bytes.
 _IDENTITY = "file "
-IDENTITY_MEMO = os.name == "posix"
-SETTLED_NS = 2 * 10**9
-RECORD_NS = 24 * 3600 * 10**9
 
 
 def _memo_prefix(allowed: frozenset[str]) -> bytes:

@@ -156,18 +156,28 @@ class Cache:
         """`compute()`, or the value a good build remembered under `key` (a pickle among `known`, the
         kind's `entries`) when it still `fits` the expected shape; remembered for the next build either way.
         Pickles: the cache lives beside the site and only this tool writes it."""
-        blob = known.get(key)
-        value: object = None
-        if isinstance(blob, bytes):
-            with contextlib.suppress(Exception):  # damaged: computed anew, and replaced at the end of the build
-                value = pickle.loads(blob)  # noqa: S301
-        if not fits(value):
-            if blob is not None:
+        value = self.stored(kind, key, known, fits)
+        if value is None:
+            if known.get(key) is not None:  # damaged: replaced at the end of the build
                 self._replace.add((kind, key))
             value = compute()
-            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self.remember(kind, key, blob)
+            self.remember(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value  # type: ignore[return-value]
+
+    def stored(self, kind: str, key: str, known: dict, fits: Callable[[object], bool]) -> object | None:
+        """The value a good build remembered under `key` (see `remembered`), remembered again for the next
+        build; None where there is none, or it does not `fit` (`remembered` then says it is damaged)."""
+        blob = known.get(key)
+        if not isinstance(blob, bytes):
+            return None
+        try:
+            value = pickle.loads(blob)  # noqa: S301
+        except Exception:  # noqa: BLE001 - damaged
+            return None
+        if not fits(value) or value is None:
+            return None
+        self.remember(kind, key, blob)
+        return value
 
     def mark(self) -> tuple:
         """What this build has remembered so far: `changes_since` says what was added or replaced after."""

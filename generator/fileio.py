@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import os
 
+# The very file read before. Any write to a file, and any change of its times (os.utime), sets its change
+# time to the clock's now, which no call can set back: a file with the same device, inode, size,
+# modification and change times as when it was read has not been written since, and need not be read
+# again (the build audit's memo of the pages it read, load's of the notice files it hashed). Only on
+# POSIX systems (on Windows st_ctime is the creation time), and only where the change time was already
+# SETTLED_NS older than the moment its stat was taken: the clock the kernel stamps files with is coarse
+# (a few milliseconds), so a write in the same tick as the one before it could leave the time as it was
+# ("racy" files, as git calls them); those are read again next time. Stores into a memory-mapped file
+# after its first one, and file systems whose times come from elsewhere (network mounts), may leave the
+# change time as it was: a record is trusted for a day at most (RECORD_NS), then the file is read again.
+IDENTITY_MEMO = os.name == "posix"
+SETTLED_NS = 2 * 10**9
+RECORD_NS = 24 * 3600 * 10**9
+
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 

@@ -124,6 +124,116 @@ def test_the_build_cache_reads_anew_only_a_file_edited_or_moved_and_line_ends_do
     assert {r.where.file for r in by_id["2026-11-24-nanling-gs"].roster} == {by_id["2026-11-24-nanling-gs"].where.file}
 
 
+def test_a_notice_file_that_is_the_very_file_an_earlier_build_read_is_not_read_again(tmp_path, monkeypatch):
+    """load's identity memo (load._Identities, the rule of fileio.IDENTITY_MEMO): a file with the device,
+    inode, size, modification and change times it had when a build read it settled is taken from the
+    cache unread. Edited in place with its size and modification time put back, it is read (its change
+    time moved); so is every file where records expired, were made by another version or are malformed,
+    where the notice they name is damaged in the cache, where the change time had not settled, and where
+    the memo is off (Windows). Whatever is read or not, the dataset is the one the files give."""
+    import os
+    import sqlite3
+    import time
+
+    from generator import load as load_module
+
+    shutil.copytree(REPO / "data", tmp_path / "data")
+    data, root = tmp_path / "data", tmp_path / "cache"
+    files = sorted(str(p) for p in (data / "notices").rglob("*.yaml"))
+    monkeypatch.setattr(load_module, "SETTLED_NS", 50 * 10**6)
+    time.sleep(0.1)
+    read: list[str] = []
+    real_read, real_stat_read = load_module.read_bytes, load_module.read_bytes_and_stat
+    monkeypatch.setattr(load_module, "read_bytes", lambda p, *a: read.append(str(p)) or real_read(p, *a))
+    monkeypatch.setattr(load_module, "read_bytes_and_stat", lambda p: read.append(str(p)) or real_stat_read(p))
+
+    def loaded() -> str:
+        read.clear()
+        cache = Cache(root)
+        dataset, problems = load(data, cache)
+        cache.prune()
+        return repr((dataset, problems))
+
+    def records() -> dict[str, str]:
+        with sqlite3.connect(root / "cache.sqlite") as conn:
+            found = dict(conn.execute("SELECT key, value FROM entries WHERE kind = 'file-identity'"))
+        conn.close()
+        return found
+
+    first = loaded()
+    assert sorted(read) == files and len(records()) == len(files)
+    assert loaded() == first and read == []  # nothing read
+
+    # Edited in place, the same size, its modification time put back: read again, and the edit is seen.
+    gs = tmp_path / GS
+    st = gs.stat()
+    text = gs.read_text(encoding="utf-8")
+    gs.write_text(text.replace("publicity_start: 2026-11-25", "publicity_start: 2026-11-26"), encoding="utf-8")
+    os.utime(gs, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert gs.stat().st_size == st.st_size and gs.stat().st_mtime_ns == st.st_mtime_ns
+    edited = loaded()
+    assert read == [str(gs)] and edited != first and "datetime.date(2026, 11, 26)" in edited
+    assert records().get(GS) is None  # its change time had not settled: no record yet
+    time.sleep(0.1)
+    assert loaded() == edited and read == [str(gs)] and GS in records()
+    assert loaded() == edited and read == []
+
+    # Expired, from another version of the program, malformed: read past, and made anew.
+    monkeypatch.setattr(load_module, "RECORD_NS", 0)
+    assert loaded() == edited and sorted(read) == files
+    monkeypatch.setattr(load_module, "RECORD_NS", 24 * 3600 * 10**9)
+    assert loaded() == edited and read == []
+    with sqlite3.connect(root / "cache.sqlite") as conn:
+        key, record = conn.execute("SELECT key, value FROM entries WHERE kind = 'file-identity' ORDER BY key").fetchone()
+        parts = record.split(" ")
+        other = " ".join(parts[:5] + ["0" * 16] + parts[6:])
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'file-identity' AND key = ?", (other, key))
+        key2, _ = conn.execute("SELECT key, value FROM entries WHERE kind = 'file-identity' ORDER BY key DESC").fetchone()
+        conn.execute("UPDATE entries SET value = 'x y' WHERE kind = 'file-identity' AND key = ?", (key2,))
+        # The notice a third record names, damaged in the cache: read from its file.
+        key3, record3 = conn.execute("SELECT key, value FROM entries WHERE kind = 'file-identity' ORDER BY key"
+                                     ).fetchall()[1]
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'notices' AND key = ?", (b"damaged", record3.split(" ")[7]))
+    conn.close()
+    assert loaded() == edited and sorted(read) == sorted(str(tmp_path / k) for k in (key, key2, key3))
+    assert loaded() == edited and read == []
+
+    # Rows stored damaged under a trusted record are read from the file, if it is still the file keyed;
+    # a file written since its stat (during the build) stops the build with a message, never mixes.
+    import pickle
+
+    from generator.report import BuildFailed
+    from generator.stored import StoredRoster
+
+    def damage_rows() -> None:
+        with sqlite3.connect(root / "cache.sqlite") as conn:
+            key = records()[GS].split(" ")[7]
+            (blob,) = conn.execute("SELECT value FROM entries WHERE kind = 'notices' AND key = ?", (key,)).fetchone()
+            notice, problems = pickle.loads(blob)
+            damaged = dataclasses.replace(notice, roster=StoredRoster((), b"\x80\x05damaged", notice.roster.facts))
+            conn.execute("UPDATE entries SET value = ? WHERE kind = 'notices' AND key = ?",
+                         (pickle.dumps((damaged, problems)), key))
+        conn.close()
+
+    rows = {n.id: tuple(n.roster) for n in load(data)[0].notices}
+    damage_rows()
+    cache = Cache(root)
+    dataset, _ = load(data, cache)
+    assert read == [] or str(gs) not in read
+    by_id = {n.id: n for n in dataset.notices}
+    assert tuple(by_id["2026-11-25-taoyuan-gs"].roster) == rows["2026-11-25-taoyuan-gs"]
+    damage_rows()
+    dataset, _ = load(data, Cache(root))
+    gs.write_text(text, encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        tuple({n.id: n for n in dataset.notices}["2026-11-25-taoyuan-gs"].roster)
+    assert [p.file for p in failed.value.problems] == [GS] and "重新生成" in failed.value.problems[0].message
+
+    # Where change times say nothing (Windows): every file read.
+    monkeypatch.setattr(load_module, "IDENTITY_MEMO", False)
+    assert sorted(loaded() and read) == files
+
+
 def test_masked_notices_taken_from_the_build_cache_are_those_masked_anew(tmp_path, monkeypatch):
     from generator import mask as mask_module
 
@@ -313,9 +423,11 @@ def test_notice_files_are_found_as_a_recursive_glob_finds_them(tmp_path):
     assert [Path(p) for p in _files_under(root)] == by_glob
     problems: list = []
     found = _notice_files(tmp_path / "data", problems)
-    assert [p.relative_to(root).as_posix() for p in found] == [
+    assert [Path(f.path).relative_to(root).as_posix() for f in found] == [
         ".hidden/q.yaml", "A.yaml", "a/b/c.yml", "a/b/ä.yaml", "a/y.yaml", "a-b.yaml", "a.yaml", "linked.yaml",
         "x..yaml"]
+    assert all(f.rel == "data/notices/" + Path(f.path).relative_to(root).as_posix() and f.stem == Path(f.path).stem
+               for f in found)
     assert sorted((p.slug, p.file) for p in problems) == [
         ("duplicate-notice-id", "data/notices/a/b/x.yaml"), ("duplicate-notice-id", "data/notices/x.yaml"),
         ("unexpected-file", "data/notices/noext"), ("unexpected-file", "data/notices/trail."),
