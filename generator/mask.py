@@ -225,9 +225,10 @@ class _Masked:
 
 
 def _public(notice: Notice, rows, totals: dict | None, summary: dict) -> PublicNotice:
-    """The public form of `notice` with these masked parts: the other fields copied from the notice.
-    Made as unpickling makes a dataclass (its __init__ sets each field of a frozen one through
-    object.__setattr__, three times slower; 15,000 of them a rebuild)."""
+    """The public form of `notice` with these masked parts (masked now, or taken from the build cache):
+    the other fields copied from the notice. Made as unpickling makes a dataclass (its __init__ sets each
+    field of a frozen one through object.__setattr__, three times slower; 15,000 of them a rebuild); a
+    field PublicNotice gains must be set here (tests/test_mask.py checks them all)."""
     public = object.__new__(PublicNotice)
     public.__dict__.update(
         id=notice.id, program=notice.program, kind=notice.kind, division_code=notice.division_code,
@@ -341,21 +342,4 @@ def _mask_notice(notice: Notice, spec: ProgramSpec, counts: Counter, cache) -> P
             operator = "mask_name" if f.mask == "name" else {"money": "format_money", "date": "format_date",
                                                              "month": "format_date"}.get(f.type, "keep")
             counts[(spec.code, f"summary.{f.name}", operator)] += 1
-    return PublicNotice(
-        id=notice.id,
-        program=notice.program,
-        kind=notice.kind,
-        division_code=notice.division_code,
-        issuer=notice.issuer,
-        document_number=notice.document_number,
-        start=notice.start,
-        publicity_id=notice.publicity_id,
-        approved_on=notice.approved_on,
-        rows=tuple(rows),
-        post_hoc_reason=notice.post_hoc_reason,
-        effective_on=notice.effective_on,
-        objection_count=len(notice.objections),
-        objections_resolved=sum(1 for o in notice.objections if o.resolved_on is not None),
-        totals=totals,
-        summary=summary,
-    )
+    return _public(notice, tuple(rows), totals, summary)

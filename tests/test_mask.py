@@ -1,3 +1,4 @@
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -5,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.mask import COMPOUND_SURNAMES, format_money, is_masked_name, mask, mask_name
-from generator.model import Notice, NoticeKind, Provenance, RosterRow
+from generator.model import Notice, NoticeKind, Provenance, PublicNotice, RosterRow
 from generator.programs import all_programs
 import datetime as dt
 
@@ -65,6 +66,9 @@ def test_mask_keeps_only_allow_listed_fields_in_spec_order():
     assert list(public.rows[0]) == ["group", "name", "household_size", "dibao_class", "monthly_amount", "change"]
     assert public.rows[0]["monthly_amount"] == "670.00"
     assert not hasattr(public, "roster")  # person keys stay behind
+    # Made without PublicNotice's __init__ (mask._public): every field set, no other attribute.
+    assert set(vars(public)) == {f.name for f in dataclasses.fields(PublicNotice)}
+    assert public == PublicNotice(**vars(public))
     dropped = {(r.field, r.operator) for r in record}
     assert ("remark", "drop") in dropped and ("person_key", "drop") in dropped
     assert ("name", "mask_name") in dropped
