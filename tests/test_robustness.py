@@ -231,7 +231,8 @@ def test_a_notice_file_that_is_the_very_file_an_earlier_build_read_is_not_read_a
 
     # Where change times say nothing (Windows): every file read.
     monkeypatch.setattr(load_module, "IDENTITY_MEMO", False)
-    assert sorted(loaded() and read) == files
+    loaded()
+    assert sorted(read) == files
 
 
 def test_masked_notices_taken_from_the_build_cache_are_those_masked_anew(tmp_path, monkeypatch):
