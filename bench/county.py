@@ -158,7 +158,8 @@ def main() -> None:
         cold = build_once(data, site, args.pdfs)
         size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
         files = sum(1 for p in site.rglob("*") if p.is_file())
-        print(f"full build (cold): {cold['seconds']:.1f} s (whole command {cold['command']:.1f} s), {cold['pages']} pages, "
+        print(f"full build (cold): {cold['seconds']:.1f} s (whole command {cold['command']:.1f} s), "
+              f"{cold['pages']} pages, "
               f"{cold['pages'] / cold['seconds']:.0f} pages/s, peak {cold['peak_mb']} MB "
               f"(workers {cold['worker_peak_mb']} MB); site {size / 1e6:.0f} MB in {files} files "
               f"({size / cold['pages'] / 1e3:.1f} KB/page)  [{uptime()}]")
@@ -185,7 +186,8 @@ def main() -> None:
             next_id, text = approval_text(data, stats.pending[1])
             (data / "notices" / f"{next_id}.yaml").write_text(text, encoding="utf-8")
             two = build_once(data, site, args.pdfs)
-            print(f"the next approval ({next_id}): {two['seconds']:.1f} s (whole command {two['command']:.1f} s)  stages: "
+            print(f"the next approval ({next_id}): {two['seconds']:.1f} s "
+                  f"(whole command {two['command']:.1f} s)  stages: "
                   + ", ".join(f"{k} {v:.1f}" for k, v in two["stages"].items()) + f"  [{uptime()}]")
         if not args.no_check:
             check = tmp / "check" / "site"
