@@ -246,12 +246,14 @@ class Cache:
                     old = self._stored.get(kind)
                     if old is None:
                         old = {key for (key,) in conn.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
-                    # In key order (keys are unique: only they are compared): the table is a B-tree on (kind,
-                    # key) and the keys are hashes; a first build's 118,000 entries (213 MB) inserted in the
-                    # order they were made took 1.97 s in the build, 1.16-1.29 s so.
+                    # In key order: the table is a B-tree on (kind, key) and the keys are hashes; a first
+                    # build's 118,000 entries (213 MB) inserted in the order they were made took 1.97 s in
+                    # the build, 1.16-1.29 s so. Only the keys to write are sorted: an approval writes a few
+                    # hundred of the 118,000 it uses (sorting all of them took 0.16 s of its 0.23 s here).
+                    damaged = {key for k, key in self._replace if k == kind}
+                    new = sorted((used.keys() - old) | (damaged & used.keys()))
                     conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                     [(kind, key, value) for key, value in sorted(used.items())
-                                      if value is not None and (key not in old or (kind, key) in self._replace)])
+                                     [(kind, key, used[key]) for key in new if used[key] is not None])
                     conn.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                                      [(kind, key) for key in sorted(old - used.keys())])
         finally:
