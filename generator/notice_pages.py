@@ -192,23 +192,34 @@ _JOB: dict = {}
 
 
 def _page_key(job: dict, v) -> tuple[str, bool]:
-    """The key of a notice's page content, and whether it offers a PDF copy."""
+    """The key of a notice's page content, and whether it offers a PDF copy: a digest of the build's
+    templates, context, base URL and day (`job["prefix"]`, hashed once a build) and of the notice's own."""
     today = job["today"]
     pdf = job["pdfs"] and wants_pdf(v.status, v.notice.start, today)
     # The view's public notice and spec follow from the notice's file and this program's code, which its
     # file key holds (load._load_notice_cached): digesting the key is digesting them, at a tenth of the time.
     source = job["file_keys"].get(v.notice.id)
-    # A town's text (with all its villages) is the same for its thousand notices: made once a build.
+    # A town's text (with all its villages) is the same for its thousand notices: digested once a build.
     what = (source, v.decision, v.spec.code, _text_of(job, v.village), _text_of(job, v.town), v.place, v.title,
             v.path) if source else v
-    return digest(job["templates"], what, today, job["context"], pdf, job["url_base"]), pdf
+    h = job["prefix"].copy()
+    h.update(repr((what, pdf)).encode("utf-8"))
+    return h.hexdigest(), pdf
+
+
+def _key_prefix(job: dict):
+    """What every notice page's key holds: one hash object, copied for each page (_page_key)."""
+    return hashlib.sha256(repr(("notice-page 2", job["templates"], job["today"], job["context"],
+                                job["url_base"])).encode("utf-8"))
 
 
 def _text_of(job: dict, value) -> str:
-    texts = job["texts"]  # id -> (the value, its repr): the value is held, so its id is not reused
+    """A digest of the repr of a village or town (its text runs to a kilobyte: digested once a build,
+    not hashed again in each of its notices' keys)."""
+    texts = job["texts"]  # id -> (the value, its digest): the value is held, so its id is not reused
     found = texts.get(id(value))
     if found is None:
-        found = texts[id(value)] = (value, repr(value))
+        found = texts[id(value)] = (value, digest(value))
     return found[1]
 
 
@@ -272,6 +283,7 @@ def render_notice_pages(env: jinja2.Environment, views: list, common: dict, base
                 site=common["site"], url_base=base_url, template=template, common=common,
                 fragments=cache.text_keys("fragments"), qr_keys=cache.keys("qr"), cache=cache)  # keys only
     try:
+        _JOB["prefix"] = _key_prefix(_JOB)
         _JOB["keys"] = [_page_key(_JOB, v) for v in views]
         # Pages the cache holds are read only where needed (NoticePage.content); the others are rendered
         # here, on every core when many.
