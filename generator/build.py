@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -41,6 +42,7 @@ from .validate import validate
 from .workdays import WorkCalendar
 
 T = TypeVar("T")
+_person_key = itemgetter(0)  # of a roster fact (stored.roster_facts)
 
 try:
     import fcntl
@@ -162,9 +164,11 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
     try:
         held = hold_staging(work)
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
-        links = PageLinks(str(paths.out) if paths.out.is_dir() else None, cache.read_json(PAGES_FILE),
-                          # without the lock a killed build's staging folder is never swept: it must not hold the spare
-                          spare=claim_spare(paths.out, work) if held is not None else None)
+        published = cache.read_json(PAGES_FILE)
+        # Without the lock a killed build's staging folder is never swept: it must not hold the spare.
+        spare, spare_done = claim_spare(paths.out, work, cache) if held is not None else (None, None)
+        links = PageLinks(str(paths.out) if paths.out.is_dir() else None, _pages_of(published), spare=spare,
+                          spare_done=spare_done)
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
                                         cache, links)
@@ -175,7 +179,12 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
 
         def audit_inputs():
-            person_keys = frozenset(key for n in dataset.notices for key, _ in roster_facts(n) if key)
+            keys: set[str] = set()
+            for n in dataset.notices:  # 150,000 rows' keys: taken out in C (a generator took 0.1 s)
+                keys.update(map(_person_key, roster_facts(n)))
+            keys.discard("")
+            keys.discard(None)
+            person_keys = frozenset(keys)
             prepare(allowed, person_keys, None)  # the scanners, compiled while the walk runs
             return person_keys, prescan(site_dir, PRESCANNED, allowed, person_keys, cache.read_json("audit-memo.json"))
 
@@ -192,12 +201,13 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         try:
             cache.prune(paths.out)
             cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
-            cache.write_json(PAGES_FILE, links.written)
+            cache.write_json(PAGES_FILE, {"pages": links.written, "done": links.done, "site": _identity(paths.out)})
             cache.write_json(NAMES_FILE, {"clean": clean_texts_used()})
         except OSError as exc:  # the new site is published; only the next build's speed is at stake
             warnings.append(Problem("cache-not-saved", f"网站已更新，但缓存没有保存（{exc.strerror or exc}）。"
                                     "下次生成会慢一些；请检查磁盘空间。", str(cache.root), severity=Severity.WARNING))
-        keep_spare(work / "site", paths.out)  # the old site's notice folders, for the next build
+        # The old site's notices folder, for the next build, with the time its build had finished them.
+        keep_spare(work / "site", paths.out, cache, published)
         work = discard_in_background(work)  # the rest of the old site
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -255,6 +265,8 @@ PERSON_CHECKS_KIND = "person-checks"  # in the cache: 公布 whose people passed
 MANIFEST_FILE = "manifest.json"
 NAMES_FILE = "clean-texts.json"  # in the cache: free texts validate found free of names (detect.possible_names)
 PAGES_FILE = "pages.json"  # in the cache: how the published notice pages were made (mkdocs_notices.PageLinks)
+SPARE_FILE = "spare.json"  # in the cache: the spare notices folder, and when its build had finished it (keep_spare)
+SPARE_RECORD_NS = 24 * 3600 * 10**9  # a record older than a day is not used (a clock set back, a file system …)
 
 
 def cache_dir(out: Path) -> Path:
@@ -294,26 +306,67 @@ def spare_dir(out: Path) -> Path:
     return out.parent / f".{out.name}.spare-notices"
 
 
-def claim_spare(out: Path, work: Path) -> str | None:
+def claim_spare(out: Path, work: Path, cache: Cache | None = None) -> tuple[str | None, int | None]:
     """Move the spare notices folder into this build's staging folder (a rename: two builds at once
-    cannot both take it). A failed build deletes it with the staging folder."""
+    cannot both take it). A failed build deletes it with the staging folder. Returns its path and, where
+    the cache's record (`keep_spare`) is of this very folder and less than a day old, the time by which
+    the build that made it had finished its notice folders (mkdocs_notices._as_left); else None."""
     claimed = work / "spare-notices"
+    record = cache.read_json(SPARE_FILE) if cache is not None else {}
     try:
+        st = os.lstat(spare_dir(out))
         os.rename(spare_dir(out), claimed)
     except OSError:
-        return None
-    return str(claimed)
+        return None, None
+    done = record.get("done")
+    # The folder's device, inode and status change time (set by the rename that made it the spare, and by
+    # any entry made or removed in it since): the very folder the record was made of, unchanged.
+    if record.get("folder") != [st.st_dev, st.st_ino, st.st_ctime_ns] or not isinstance(done, int) or not (
+            0 <= time.time_ns() - done < SPARE_RECORD_NS):
+        done = None
+    return str(claimed), done
 
 
-def keep_spare(old_site: Path, out: Path) -> None:
+def keep_spare(old_site: Path, out: Path, cache: Cache | None = None, published: dict | None = None) -> None:
     """After the swap: keep the old site's notices folder for the next build (mkdocs_notices
-    NoticePagesPlugin._adopt_spare) instead of deleting 15,000 folders now and making them again then."""
+    NoticePagesPlugin._adopt_spare) instead of deleting 15,000 folders now and making them again then.
+    `published`: the record (PAGES_FILE) this build read of the site it replaced. Where it is the record
+    of that very site (the site folder's device and inode), the time by which that site's build had
+    finished its notice folders is kept in the cache with the spare folder's identity (SPARE_FILE)."""
     notices = old_site / "notices"
     try:
-        if notices.is_dir() and not notices.is_symlink() and not os.path.lexists(spare_dir(out)):
-            os.rename(notices, spare_dir(out))
+        if not notices.is_dir() or notices.is_symlink() or os.path.lexists(spare_dir(out)):
+            return  # nothing to keep, or a spare is there already (its record, if any, stays)
+        site = _identity(old_site)
+        os.rename(notices, spare_dir(out))
     except OSError:
-        pass  # the next build makes its folders
+        return  # the next build makes its folders
+    if cache is None or cache.root is None:
+        return
+    published = published or {}
+    try:
+        st = os.lstat(spare_dir(out))
+        if site is not None and site == published.get("site") and isinstance(published.get("done"), int):
+            cache.write_json(SPARE_FILE, {"folder": [st.st_dev, st.st_ino, st.st_ctime_ns], "done": published["done"]})
+        else:
+            (cache.root / SPARE_FILE).unlink(missing_ok=True)
+    except OSError:
+        pass  # the next build tidies every folder it takes over
+
+
+def _identity(path: Path) -> list[int] | None:
+    """A folder's device and inode (a site folder keeps them when swapped in and out); None where absent."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino]
+
+
+def _pages_of(record: dict) -> dict[str, list]:
+    """The notice pages of a PAGES_FILE record (none in the record of an earlier version)."""
+    pages = record.get("pages")
+    return pages if isinstance(pages, dict) else {}
 
 
 # A build holds a lock on a file in its staging folder while it runs; the kernel lets go of it when the

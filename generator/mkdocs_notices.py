@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import stat
+import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -49,9 +50,14 @@ class NoticeFile(File):
     """notices/<id>.md as MkDocs sees it: linkable, in the sitemap, but written by the plugin."""
 
     def __init__(self, notice_id: str, site_dir: str):
-        super().__init__(f"notices/{notice_id}.md", src_dir=None, dest_dir=site_dir,
-                         use_directory_urls=True, dest_uri=f"notices/{notice_id}/index.html",
-                         inclusion=InclusionLevel.NOT_IN_NAV)
+        # What File.__init__ sets, less its path conversion (PurePath: a third of the time of 15,000 files);
+        # the path is a POSIX one already. A test compares it with File's own.
+        self.src_uri = f"notices/{notice_id}.md"
+        self.src_dir = None
+        self.dest_dir = site_dir
+        self.use_directory_urls = True
+        self.dest_uri = f"notices/{notice_id}/index.html"
+        self.inclusion = InclusionLevel.NOT_IN_NAV
         self.notice_id = notice_id
 
     def is_documentation_page(self) -> bool:
@@ -105,6 +111,10 @@ class PageLinks:
     previous: dict[str, list]
     written: dict[str, list] = field(default_factory=dict)  # notice id -> [page key, inode, size, mtime_ns]
     spare: str | None = None
+    # The time (time.time_ns) by which the build that made the spare had finished its notice folders
+    # (build.spare_record): a spare folder whose status has not changed since holds what it left there.
+    spare_done: int | None = None
+    done: int | None = None  # the same time for this build (NoticePagesPlugin.on_post_build)
 
 
 class NoticePagesPlugin(BasePlugin):
@@ -123,6 +133,7 @@ class NoticePagesPlugin(BasePlugin):
         # Notice id -> [inode, size, mtime_ns, mode] of the page in its adopted folder (_adopt_spare).
         self.adopted_pages: dict[str, list[int]] = {}
         self.template_scope: str | None = None  # keys the theme's compiled templates (site.py: its site_key)
+        self.folders_alone = False  # whether the notice folders hold nothing but what this plugin puts there
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         site_dir = config.site_dir  # once: a config option is read through a descriptor
@@ -203,6 +214,9 @@ class NoticePagesPlugin(BasePlugin):
             if key:
                 st = os.stat(dest)
                 self.links.written[notice_id] = [key, st.st_ino, st.st_size, st.st_mtime_ns]
+        # Every notice folder now holds its page alone, with the mode of a fresh folder; nothing of this
+        # build changes them after this (see _as_left).
+        self.links.done = time.time_ns() if self.folders_alone else None
 
     def _reuse(self, notice_id: str, key: str, dest: str, adopted: bool = False) -> bool:
         """Link the published page into the new site when it was made from the same key and is still
@@ -257,7 +271,10 @@ class NoticePagesPlugin(BasePlugin):
         `_reuse` keeps only where it is the file written with the same key, else replaces). So the folder
         ends up as a fresh one would. Creating 15,000 folders costs 0.5-4 s on a shared disk."""
         spare = self.links.spare
-        if spare is None or os.path.lexists(notices_dir):  # the theme put something there: start afresh
+        # Files from the docs folder (notices/<id>/…) were copied there: this build's folders do not hold
+        # their page alone (no `done` is recorded).
+        self.folders_alone = not os.path.lexists(notices_dir)
+        if spare is None or not self.folders_alone:  # the theme put something there: start afresh
             os.makedirs(notices_dir, exist_ok=True)
             return set()
         try:
@@ -275,24 +292,31 @@ class NoticePagesPlugin(BasePlugin):
             os.chmod(notices_dir, fresh)
             with os.scandir(notices_dir) as listing:
                 entries = list(listing)
-            kept = []
+            kept, pages = [], {}
+            done = self.links.spare_done
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name in self.notices:
-                        kept.append(entry.path)
-                        adopted.add(entry.name)
-                    else:
+                    if entry.name not in self.notices:
                         shutil.rmtree(entry.path)
+                        continue
+                    adopted.add(entry.name)
+                    page = _as_left(entry, fresh, done) if done is not None else None
+                    if page is not None:
+                        pages[entry.name] = page
+                    else:
+                        kept.append(entry.path)
                 else:
                     os.unlink(entry.path)
-            # Two system calls or more a folder, 15,000 folders: half of them in a forked process (where
-            # it fails, that half is tidied here afterwards, and an error stops the adoption as before).
+            # Folders to tidy: four system calls or more a folder, up to 15,000 folders: half of them in a
+            # forked process (where it fails, that half is tidied here afterwards, and an error stops the
+            # adoption as before).
             if len(kept) >= ADOPT_BESIDE_MIN:
                 half = len(kept) // 2
-                pages, others = run_beside(lambda: _tidy(kept[:half], fresh), lambda: _tidy(kept[half:], fresh))
+                tidied, others = run_beside(lambda: _tidy(kept[:half], fresh), lambda: _tidy(kept[half:], fresh))
+                pages.update(tidied)
                 pages.update(others)
             else:  # a fork costs more than a few folders
-                pages = _tidy(kept, fresh)
+                pages.update(_tidy(kept, fresh))
         except OSError:
             # Put back where it was claimed (deleted with the staging folder) and start afresh: nothing
             # of the spare is written to.
@@ -315,6 +339,28 @@ class NoticePagesPlugin(BasePlugin):
         context = get_context(self.nav, self.files, config, page)
         text = self.env.get_template("main.html").render(context)
         return _check_shell(text)
+
+
+def _as_left(entry: os.DirEntry, mode: int, done: int) -> list[int] | None:
+    """What `_only_the_page` says of a spare folder, from two `lstat`s, where the folder is as the build
+    that made the spare left it: its status unchanged since that build had finished its notice folders
+    (`done`), and the mode a fresh folder gets. Making, removing or renaming anything in a folder, or a
+    chmod, sets its ctime to the time of the change, and it cannot be set back; that build left its page
+    alone in it, a regular file. None where the folder must be tidied.
+    The time `done` is taken after the build's last change to its notice folders and before its audit, so
+    well before anyone else can reach them (the site is swapped in after the audit): a change by anyone
+    else has a later ctime, though file times lag the clock by up to a few milliseconds. A page edited in
+    place (its folder unchanged) has its new stat here, and `_reuse` writes it anew."""
+    st = entry.stat(follow_symlinks=False)
+    if st.st_ctime_ns > done or stat.S_IMODE(st.st_mode) != mode:
+        return None
+    try:
+        page = os.lstat(os.path.join(entry.path, "index.html"))
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(page.st_mode):
+        return None
+    return [page.st_ino, page.st_size, page.st_mtime_ns, page.st_mode]
 
 
 def _tidy(folders: list[str], mode: int) -> dict[str, list[int]]:

@@ -580,7 +580,7 @@ def test_the_spare_notice_folders_give_the_site_a_fresh_build_gives_and_the_live
     # into a new file, never into the one both sites hold.
     records = tmp_path / "live" / ".site.cache" / "pages.json"
     written = json.loads(records.read_text(encoding="utf-8"))
-    del written[folders[5].name]
+    del written["pages"][folders[5].name]
     records.write_text(json.dumps(written), encoding="utf-8")
 
     pending = [n.id for n in load(data)[0].notices if n.kind.value == "publicity"
@@ -731,6 +731,103 @@ def test_half_of_the_spare_folders_are_tidied_in_a_forked_process_as_they_would_
     assert {m for p, m in results[0] if "/" not in p} == {0o755}
 
 
+def test_spare_folders_unchanged_since_their_build_finished_them_are_taken_as_they_are_and_the_others_tidied(
+        tmp_path, monkeypatch):
+    """With the time by which the spare's build had finished its notice folders (`spare_done`), a folder
+    whose status has not changed since, with a fresh folder's mode and its page a regular file, is taken
+    with its page's stat and not listed; one where anything was made, removed or renamed since, or that
+    was chmod-ed, or whose page is not a regular file, is tidied. A page edited in place shows its new stat."""
+    import stat
+    import time
+
+    import generator.mkdocs_notices as mn
+
+    spare = tmp_path / "work" / "spare-notices"
+    (tmp_path / "work" / "site").mkdir(parents=True)
+    (tmp_path / "work" / "site").chmod(0o755)
+    names = "abcdefg"
+    for name in names:
+        (spare / name).mkdir(parents=True)
+        (spare / name).chmod(0o755)
+        (spare / name / "index.html").write_text(f"page {name}", encoding="utf-8")
+    (spare / "g" / "index.html").unlink()
+    os.symlink("elsewhere.html", spare / "g" / "index.html")  # a build leaves a regular file: tidied
+    time.sleep(0.05)  # file times lag the clock by a few milliseconds
+    done = time.time_ns()
+    time.sleep(0.05)
+    (spare / "b" / "stray.html").write_text("added since", encoding="utf-8")
+    (spare / "c").chmod(0o700)
+    (spare / "c").chmod(0o755)  # its mode back as it was: its ctime says it changed
+    (spare / "d" / "index.html").unlink()
+    (spare / "d" / "index.html").write_text("page d, a new file", encoding="utf-8")
+    with open(spare / "e" / "index.html", "r+b") as edited:  # in place: the folder unchanged
+        edited.write(b"PAGE")
+    tidied = []
+    monkeypatch.setattr(mn, "_only_the_page", lambda folder, real=mn._only_the_page: tidied.append(
+        os.path.basename(folder)) or real(folder))
+    monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 10**9)
+    plugin = mn.NoticePagesPlugin(dict.fromkeys(names), links=mn.PageLinks(None, {}, spare=str(spare), spare_done=done))
+    notices = tmp_path / "work" / "site" / "notices"
+    assert plugin._adopt_spare(str(notices)) == set(names)
+    assert sorted(tidied) == ["b", "c", "d", "g"]
+    assert sorted(str(p.relative_to(notices)) for p in notices.rglob("*")) == [
+        f"{n}{s}" for n in names for s in ("", "/index.html") if (n, s) != ("g", "/index.html")]
+    assert plugin.adopted_pages == {n: [st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode] for n in names if n != "g"
+                                    for st in [os.lstat(notices / n / "index.html")]}
+    assert stat.S_ISREG(plugin.adopted_pages["e"][3]) and (notices / "e" / "index.html").read_bytes() == b"PAGE e"
+
+    # Without the time (no record, or not of this folder), every folder is tidied, as before.
+    notices.rename(spare.parent / "again")
+    tidied.clear()
+    plugin = mn.NoticePagesPlugin(dict.fromkeys(names), links=mn.PageLinks(None, {}, spare=str(spare.parent / "again")))
+    assert plugin._adopt_spare(str(notices)) == set(names)
+    assert sorted(tidied) == sorted(names)
+
+
+def test_a_rebuild_takes_the_spare_folders_its_build_left_unchanged_without_tidying_them(project, monkeypatch):
+    """The third build of a site (the first that finds a spare notices folder with its record) lists
+    none of the folders it takes over; a folder changed since is tidied, and a record of another folder,
+    or one a day old, is not used. The site is the one a cold build makes."""
+    import generator.build as gb
+    import generator.mkdocs_notices as mn
+
+    paths = gb.Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml",
+                     project / "site")
+    today = dt.date(2026, 11, 30)
+    tidied = []
+    monkeypatch.setattr(mn, "_only_the_page", lambda folder, real=mn._only_the_page: tidied.append(
+        os.path.basename(folder)) or real(folder))
+    monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 10**9)
+    gb.build(paths, today, pdfs=False)
+    gb.build(paths, today, pdfs=False)
+    record = json.loads((gb.cache_dir(paths.out) / gb.SPARE_FILE).read_text(encoding="utf-8"))
+    folders = sorted(p.name for p in gb.spare_dir(paths.out).iterdir())
+    assert len(folders) > 3 and tidied == []  # no spare yet in these two builds
+    gb.build(paths, today, pdfs=False)
+    assert tidied == []
+    spare = gb.spare_dir(paths.out)
+    (spare / folders[1] / "stray.txt").write_text("x", encoding="utf-8")
+    gb.build(paths, today, pdfs=False)
+    assert tidied == [folders[1]]
+    tidied.clear()
+    # The record of another folder (the one just swapped out, not the spare), or one a day old: all tidied.
+    for stale in ({**record}, {**json.loads((gb.cache_dir(paths.out) / gb.SPARE_FILE).read_text(encoding="utf-8")),
+                               "done": time_ns_a_day_ago()}):
+        (gb.cache_dir(paths.out) / gb.SPARE_FILE).write_text(json.dumps(stale), encoding="utf-8")
+        gb.build(paths, today, pdfs=False)
+        assert sorted(tidied) == folders
+        tidied.clear()
+    cold = project / "cold" / "site"
+    gb.build(replace(paths, out=cold), today, pdfs=False)
+    assert tree_bytes(paths.out) == tree_bytes(cold)
+
+
+def time_ns_a_day_ago() -> int:
+    import time
+
+    return time.time_ns() - 24 * 3600 * 10**9
+
+
 @pytest.mark.parametrize("line", ["INHERIT: base.yml", "site_author: !ENV [AUTHOR, 县民政局]",
                                   "  - pymdownx.superfences:\n      preserve_tabs: !!python/name:builtins.True"])
 def test_theme_pages_are_not_remembered_where_the_config_file_does_not_hold_all_the_config(tmp_path, line):
@@ -861,7 +958,7 @@ def test_a_build_without_its_staging_lock_does_not_claim_the_spare_notices_folde
         gb.build(paths(), dt.date(2026, 11, 30), pdfs=False)
     assert gb.spare_dir(project / "site").is_dir()
     monkeypatch.setattr(gb, "hold_staging", lambda work: None)
-    monkeypatch.setattr(gb, "claim_spare", lambda out, work: pytest.fail("claimed without the lock"))
+    monkeypatch.setattr(gb, "claim_spare", lambda *args: pytest.fail("claimed without the lock"))
     gb.build(paths(), dt.date(2026, 11, 30), pdfs=False)
 
 
@@ -937,6 +1034,26 @@ def test_one_segmenter_cuts_every_text_as_the_search_plugin_cuts_it():
              "下田镇前林村特困人员审核意见公示", "前林村城市低保"]
     segment = mkdocs_jieba.segmenter()
     assert [segment(t) for t in texts + texts[::-1]] == [index._segment_chinese(t) for t in texts + texts[::-1]]
+
+
+def test_a_notice_file_is_the_file_mkdocs_makes_from_the_same_arguments():
+    """NoticeFile sets File's attributes itself (without File.__init__'s path conversion): MkDocs sees
+    the same file as File would make, in every attribute it reads."""
+    from mkdocs.structure.files import File, InclusionLevel
+
+    from generator.mkdocs_notices import NoticeFile
+
+    ours = NoticeFile("2026-12-101001-dibaourban-gb", "/srv/site")
+    theirs = NoticeFile.__new__(NoticeFile)
+    File.__init__(theirs, "notices/2026-12-101001-dibaourban-gb.md", src_dir=None, dest_dir="/srv/site",
+                  use_directory_urls=True, dest_uri="notices/2026-12-101001-dibaourban-gb/index.html",
+                  inclusion=InclusionLevel.NOT_IN_NAV)
+    theirs.notice_id = "2026-12-101001-dibaourban-gb"
+    assert vars(ours) == vars(theirs)
+    for name in ["src_uri", "src_path", "dest_uri", "dest_path", "url", "abs_dest_path", "abs_src_path", "name",
+                 "inclusion", "edit_uri", "use_directory_urls", "generated_by"]:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert vars(ours) == vars(theirs)  # and as they are once MkDocs has read them
 
 
 def test_list_pages_are_rendered_again_only_where_what_they_show_changed(tmp_path, monkeypatch):
