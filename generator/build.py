@@ -30,7 +30,7 @@ from .detect import clean_texts_used, remember_clean_texts, use_clean_texts
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Dataset, Decision, Notice
-from .mkdocs_notices import PageLinks
+from .mkdocs_notices import PageLinks, settled
 from .pdf import FONT_HINT, has_chinese_font
 from .programs import all_programs
 from .publicity import PersonChecks, decide, manifest, notice_digest
@@ -197,11 +197,12 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
             raise BuildFailed("audit", [Problem("audit-finding", summary(findings, "新生成的网站"), str(paths.out))])
 
         progress("发布")
+        links.done = settled(links.done, str(work))
         swap_into_place(site_dir, paths.out)
         try:
             cache.prune(paths.out)
             cache.write_json("audit-memo.json", memo)  # this build's files only: the memo stays one site big
-            cache.write_json(PAGES_FILE, {"pages": links.written, "done": links.done, "site": _identity(paths.out)})
+            cache.write_json(PAGES_FILE, {"pages": links.written, "done": links.done, "notices": links.notices})
             cache.write_json(NAMES_FILE, {"clean": clean_texts_used()})
         except OSError as exc:  # the new site is published; only the next build's speed is at stake
             warnings.append(Problem("cache-not-saved", f"网站已更新，但缓存没有保存（{exc.strerror or exc}）。"
@@ -309,20 +310,23 @@ def spare_dir(out: Path) -> Path:
 def claim_spare(out: Path, work: Path, cache: Cache | None = None) -> tuple[str | None, int | None]:
     """Move the spare notices folder into this build's staging folder (a rename: two builds at once
     cannot both take it). A failed build deletes it with the staging folder. Returns its path and, where
-    the cache's record (`keep_spare`) is of this very folder and less than a day old, the time by which
-    the build that made it had finished its notice folders (mkdocs_notices._as_left); else None."""
+    the cache's record (`keep_spare`) is of this very folder, kept less than a day ago, when the build that
+    made it had finished its notice folders (mkdocs_notices._as_left); else None."""
     claimed = work / "spare-notices"
     record = cache.read_json(SPARE_FILE) if cache is not None else {}
     try:
         st = os.lstat(spare_dir(out))
         os.rename(spare_dir(out), claimed)
+        taken = os.lstat(claimed)
     except OSError:
         return None, None
-    done = record.get("done")
+    done, kept = record.get("done"), record.get("kept")
     # The folder's device, inode and status change time (set by the rename that made it the spare, and by
-    # any entry made or removed in it since): the very folder the record was made of, unchanged.
-    if record.get("folder") != [st.st_dev, st.st_ino, st.st_ctime_ns] or not isinstance(done, int) or not (
-            0 <= time.time_ns() - done < SPARE_RECORD_NS):
+    # any entry made or removed in it since): the very folder the record was made of, unchanged, and the
+    # one taken (no other build put another there between the look and the rename).
+    if (record.get("folder") != [st.st_dev, st.st_ino, st.st_ctime_ns] or (taken.st_dev, taken.st_ino) != (
+            st.st_dev, st.st_ino) or not isinstance(done, int) or not isinstance(kept, int)
+            or not 0 <= time.time_ns() - kept < SPARE_RECORD_NS):
         done = None
     return str(claimed), done
 
@@ -330,37 +334,33 @@ def claim_spare(out: Path, work: Path, cache: Cache | None = None) -> tuple[str 
 def keep_spare(old_site: Path, out: Path, cache: Cache | None = None, published: dict | None = None) -> None:
     """After the swap: keep the old site's notices folder for the next build (mkdocs_notices
     NoticePagesPlugin._adopt_spare) instead of deleting 15,000 folders now and making them again then.
-    `published`: the record (PAGES_FILE) this build read of the site it replaced. Where it is the record
-    of that very site (the site folder's device and inode), the time by which that site's build had
-    finished its notice folders is kept in the cache with the spare folder's identity (SPARE_FILE)."""
+    `published`: the record (PAGES_FILE) this build read of the site it replaced. Where that site's notices
+    folder is the very one its build recorded, unchanged since (device, inode and ctime: nothing made,
+    removed or renamed in it, no other folder put in its place), the time by which that build had finished
+    its notice folders is kept in the cache with the spare's own identity (SPARE_FILE)."""
     notices = old_site / "notices"
     try:
         if not notices.is_dir() or notices.is_symlink() or os.path.lexists(spare_dir(out)):
             return  # nothing to keep, or a spare is there already (its record, if any, stays)
-        site = _identity(old_site)
+        before = os.lstat(notices)
         os.rename(notices, spare_dir(out))
     except OSError:
         return  # the next build makes its folders
     if cache is None or cache.root is None:
         return
     published = published or {}
+    done = published.get("done")
     try:
+        (cache.root / SPARE_FILE).unlink(missing_ok=True)  # a record of an earlier spare: never of this one
         st = os.lstat(spare_dir(out))
-        if site is not None and site == published.get("site") and isinstance(published.get("done"), int):
-            cache.write_json(SPARE_FILE, {"folder": [st.st_dev, st.st_ino, st.st_ctime_ns], "done": published["done"]})
-        else:
-            (cache.root / SPARE_FILE).unlink(missing_ok=True)
+        # The rename is the file system's latest change to the folder: its ctime is after `done`, unless
+        # the record is not of this folder's build.
+        if (published.get("notices") == [before.st_dev, before.st_ino, before.st_ctime_ns] and isinstance(done, int)
+                and (st.st_dev, st.st_ino) == (before.st_dev, before.st_ino) and st.st_ctime_ns > done):
+            cache.write_json(SPARE_FILE, {"folder": [st.st_dev, st.st_ino, st.st_ctime_ns], "done": done,
+                                          "kept": time.time_ns()})
     except OSError:
         pass  # the next build tidies every folder it takes over
-
-
-def _identity(path: Path) -> list[int] | None:
-    """A folder's device and inode (a site folder keeps them when swapped in and out); None where absent."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return [st.st_dev, st.st_ino]
 
 
 def _pages_of(record: dict) -> dict[str, list]:

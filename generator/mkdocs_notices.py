@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import stat
-import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -111,10 +110,14 @@ class PageLinks:
     previous: dict[str, list]
     written: dict[str, list] = field(default_factory=dict)  # notice id -> [page key, inode, size, mtime_ns]
     spare: str | None = None
-    # The time (time.time_ns) by which the build that made the spare had finished its notice folders
-    # (build.spare_record): a spare folder whose status has not changed since holds what it left there.
+    # When the build that made the spare had finished its notice folders, on the file system's clock (a
+    # ctime: build.claim_spare): a spare folder whose status last changed no later holds what it left there.
     spare_done: int | None = None
-    done: int | None = None  # the same time for this build (NoticePagesPlugin.on_post_build)
+    # The same for this build (NoticePagesPlugin.on_post_build), and its notices folder's device, inode
+    # and ctime then (build.keep_spare: the very folder, still as the build left it); None where its notice
+    # folders may hold more than their page.
+    done: int | None = None
+    notices: list[int] | None = None
 
 
 class NoticePagesPlugin(BasePlugin):
@@ -194,7 +197,7 @@ class NoticePagesPlugin(BasePlugin):
         for notice_id, page in self.notices.items():
             folder = os.path.join(root, "notices", notice_id)
             if notice_id not in adopted:
-                with contextlib.suppress(FileExistsError):  # a PDF copy may be there already
+                with contextlib.suppress(FileExistsError):  # a folder the docs put there (not folders_alone)
                     os.mkdir(folder)
             dest = os.path.join(folder, "index.html")
             # The page is the shell with this title and address around this content: its key says so.
@@ -216,7 +219,8 @@ class NoticePagesPlugin(BasePlugin):
                 self.links.written[notice_id] = [key, st.st_ino, st.st_size, st.st_mtime_ns]
         # Every notice folder now holds its page alone, with the mode of a fresh folder; nothing of this
         # build changes them after this (see _as_left).
-        self.links.done = time.time_ns() if self.folders_alone else None
+        if self.folders_alone:
+            self.links.done, self.links.notices = _finished(root)
 
     def _reuse(self, notice_id: str, key: str, dest: str, adopted: bool = False) -> bool:
         """Link the published page into the new site when it was made from the same key and is still
@@ -343,14 +347,14 @@ class NoticePagesPlugin(BasePlugin):
 
 def _as_left(entry: os.DirEntry, mode: int, done: int) -> list[int] | None:
     """What `_only_the_page` says of a spare folder, from two `lstat`s, where the folder is as the build
-    that made the spare left it: its status unchanged since that build had finished its notice folders
-    (`done`), and the mode a fresh folder gets. Making, removing or renaming anything in a folder, or a
-    chmod, sets its ctime to the time of the change, and it cannot be set back; that build left its page
-    alone in it, a regular file. None where the folder must be tidied.
-    The time `done` is taken after the build's last change to its notice folders and before its audit, so
-    well before anyone else can reach them (the site is swapped in after the audit): a change by anyone
-    else has a later ctime, though file times lag the clock by up to a few milliseconds. A page edited in
-    place (its folder unchanged) has its new stat here, and `_reuse` writes it anew."""
+    that made the spare left it: its status last changed before that build had finished its notice
+    folders (`done`, a ctime: `_finished`), and the mode a fresh folder gets. Making, removing or renaming
+    anything in a folder, or a chmod, sets its ctime to the file system's time of the change, and it cannot
+    be set back; that build left its page alone in it, a regular file. None where the folder must be tidied.
+    `done` is taken after the build's last change to its notice folders and before its audit, so before
+    anyone else can reach them (the site is swapped in after the audit), and made one less where the file
+    system's clock had not moved on by the swap (`settled`): a change by anyone else has a later ctime.
+    A page edited in place (its folder unchanged) has its new stat here, and `_reuse` writes it anew."""
     st = entry.stat(follow_symlinks=False)
     if st.st_ctime_ns > done or stat.S_IMODE(st.st_mode) != mode:
         return None
@@ -361,6 +365,41 @@ def _as_left(entry: os.DirEntry, mode: int, done: int) -> list[int] | None:
     if not stat.S_ISREG(page.st_mode):
         return None
     return [page.st_ino, page.st_size, page.st_mtime_ns, page.st_mode]
+
+
+def _finished(site_dir: str) -> tuple[int | None, list[int] | None]:
+    """When the notice folders were finished, as the file system tells time (`file_system_now`); and the
+    notices folder's [device, inode, ctime]. (None, None) where they cannot be taken."""
+    done = file_system_now(os.path.dirname(site_dir))
+    try:
+        notices = os.lstat(os.path.join(site_dir, "notices"))
+    except OSError:
+        return None, None
+    return done, [notices.st_dev, notices.st_ino, notices.st_ctime_ns] if done is not None else None
+
+
+def file_system_now(folder: str) -> int | None:
+    """The ctime of a file made now in `folder` (a build's staging folder, beside its site, on the same
+    file system): the time as the file system stamps changes (a network disk's server clock, a file
+    system's coarse timestamps). None where no file can be made there."""
+    marker = os.path.join(folder, ".now")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(marker)
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return os.lstat(marker).st_ctime_ns
+    except OSError:
+        return None
+
+
+def settled(done: int | None, folder: str) -> int | None:
+    """`done` (`_finished`), called just before the site is swapped in: as it is where the file system's
+    clock has moved on since (a change after the swap has a later ctime), else one less (a folder changed
+    in the same tick as `done` is tidied)."""
+    if done is None:
+        return None
+    now = file_system_now(folder)
+    return done if now is not None and now > done else done - 1
 
 
 def _tidy(folders: list[str], mode: int) -> dict[str, list[int]]:

@@ -752,8 +752,9 @@ def test_spare_folders_unchanged_since_their_build_finished_them_are_taken_as_th
         (spare / name / "index.html").write_text(f"page {name}", encoding="utf-8")
     (spare / "g" / "index.html").unlink()
     os.symlink("elsewhere.html", spare / "g" / "index.html")  # a build leaves a regular file: tidied
-    time.sleep(0.05)  # file times lag the clock by a few milliseconds
-    done = time.time_ns()
+    time.sleep(0.05)  # a file system's clock ticks every few milliseconds (or every second: then slower)
+    (tmp_path / "done").touch()
+    done = (tmp_path / "done").stat().st_ctime_ns  # as the build takes it: a file's ctime (_finished)
     time.sleep(0.05)
     (spare / "b" / "stray.html").write_text("added since", encoding="utf-8")
     (spare / "c").chmod(0o700)
@@ -786,8 +787,10 @@ def test_spare_folders_unchanged_since_their_build_finished_them_are_taken_as_th
 
 def test_a_rebuild_takes_the_spare_folders_its_build_left_unchanged_without_tidying_them(project, monkeypatch):
     """The third build of a site (the first that finds a spare notices folder with its record) lists
-    none of the folders it takes over; a folder changed since is tidied, and a record of another folder,
-    or one a day old, is not used. The site is the one a cold build makes."""
+    none of the folders it takes over; a folder changed since is tidied. A record of another folder, or
+    one kept a day ago, is not used; nor is one of a site whose notices folder was replaced while it was
+    live (a copy moved in, holding a stray file): its stray file is not published. The site is always the
+    one a cold build makes."""
     import generator.build as gb
     import generator.mkdocs_notices as mn
 
@@ -798,28 +801,54 @@ def test_a_rebuild_takes_the_spare_folders_its_build_left_unchanged_without_tidy
     monkeypatch.setattr(mn, "_only_the_page", lambda folder, real=mn._only_the_page: tidied.append(
         os.path.basename(folder)) or real(folder))
     monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 10**9)
-    gb.build(paths, today, pdfs=False)
-    gb.build(paths, today, pdfs=False)
-    record = json.loads((gb.cache_dir(paths.out) / gb.SPARE_FILE).read_text(encoding="utf-8"))
-    folders = sorted(p.name for p in gb.spare_dir(paths.out).iterdir())
-    assert len(folders) > 3 and tidied == []  # no spare yet in these two builds
-    gb.build(paths, today, pdfs=False)
-    assert tidied == []
-    spare = gb.spare_dir(paths.out)
-    (spare / folders[1] / "stray.txt").write_text("x", encoding="utf-8")
-    gb.build(paths, today, pdfs=False)
-    assert tidied == [folders[1]]
-    tidied.clear()
-    # The record of another folder (the one just swapped out, not the spare), or one a day old: all tidied.
-    for stale in ({**record}, {**json.loads((gb.cache_dir(paths.out) / gb.SPARE_FILE).read_text(encoding="utf-8")),
-                               "done": time_ns_a_day_ago()}):
-        (gb.cache_dir(paths.out) / gb.SPARE_FILE).write_text(json.dumps(stale), encoding="utf-8")
-        gb.build(paths, today, pdfs=False)
-        assert sorted(tidied) == folders
-        tidied.clear()
     cold = project / "cold" / "site"
     gb.build(replace(paths, out=cold), today, pdfs=False)
-    assert tree_bytes(paths.out) == tree_bytes(cold)
+
+    def build_and_tidied() -> list[str]:
+        tidied.clear()
+        gb.build(paths, today, pdfs=False)
+        assert tree_bytes(paths.out) == tree_bytes(cold)
+        return sorted(tidied)
+
+    record_file = gb.cache_dir(paths.out) / gb.SPARE_FILE
+    build_and_tidied()
+    build_and_tidied()
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    spare = gb.spare_dir(paths.out)
+    folders = sorted(p.name for p in spare.iterdir())
+    assert len(folders) > 3
+    assert build_and_tidied() == []
+    (spare / folders[1] / "stray.txt").write_text("x", encoding="utf-8")
+    assert build_and_tidied() == [folders[1]]
+    # The record of another folder (an earlier spare), or one kept a day ago: every folder is tidied.
+    for stale in (record, {**json.loads(record_file.read_text(encoding="utf-8")), "kept": time_ns_a_day_ago()}):
+        record_file.write_text(json.dumps(stale), encoding="utf-8")
+        assert build_and_tidied() == folders
+    # A copy of the notices folder, made before the next build, moved into the live site after it.
+    copy = project / "copy"
+    shutil.copytree(paths.out / "notices", copy / "notices", symlinks=True)
+    (copy / "notices" / folders[2] / "attachment.html").write_text("not a page of this site", encoding="utf-8")
+    build_and_tidied()
+    shutil.rmtree(paths.out / "notices")
+    (copy / "notices").rename(paths.out / "notices")
+    build_and_tidied()  # swaps that site out: its notices folder is the spare now, without a record
+    assert (spare / folders[2] / "attachment.html").exists() and not record_file.exists()
+    assert build_and_tidied() == folders
+    assert build_and_tidied() == []
+
+
+def test_the_time_a_build_finished_its_notice_folders_is_one_less_where_the_file_system_clock_had_not_moved_on(
+        tmp_path):
+    """A change made after the swap must have a later ctime than the recorded time: where the file
+    system's clock has not ticked since (a coarse clock, or a clock set back), the time is made one less."""
+    import generator.mkdocs_notices as mn
+
+    now = mn.file_system_now(str(tmp_path))
+    assert isinstance(now, int) and now <= mn.file_system_now(str(tmp_path))
+    assert mn.settled(now - 10**9, str(tmp_path)) == now - 10**9  # a second ago: the clock has moved on
+    assert mn.settled(now + 10**12, str(tmp_path)) == now + 10**12 - 1  # not yet reached
+    assert mn.settled(None, str(tmp_path)) is None
+    assert mn.settled(now - 10**9, str(tmp_path / "missing")) == now - 10**9 - 1  # no file can be made there
 
 
 def time_ns_a_day_ago() -> int:
