@@ -259,6 +259,9 @@ def _posseg():
     import os
     import sys
 
+    from .mkdocs_jieba import import_jieba
+
+    import_jieba()  # without pkg_resources where it can
     import jieba
 
     # Importing jieba.posseg reads the packaged dictionary's tags for jieba's global tagger (~0.4 s); read

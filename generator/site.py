@@ -80,6 +80,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
     old_level, mkdocs_log.propagate = mkdocs_log.level, False
     mkdocs_log.setLevel(logging.WARNING)
     try:
+        mkdocs_jieba.import_jieba()  # before the search plugin does (as it is configured, in load_config)
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
                                  site_name=html.escape(site_title), site_url=site_url, strict=True)

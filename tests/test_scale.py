@@ -1803,6 +1803,37 @@ def test_validation_beside_the_rules_gives_the_problems_site_and_cache_of_one_af
     assert any(kind == "checked" for kind, _ in beside[2][2]) and '"clean"' in beside[2][3]
 
 
+JIEBA_AS_IMPORTED = """
+import json, os, sys
+if sys.argv[1] == "ours":
+    from generator.mkdocs_jieba import import_jieba
+    import_jieba()
+import jieba, jieba.posseg, jieba._compat
+files = {name: jieba._compat.get_module_res(*name.split("/")).read().hex()[:2000] + str(len(
+    jieba._compat.get_module_res(*name.split("/")).read())) for name in ["dict.txt", "finalseg/prob_emit.p",
+                                                                          "posseg/char_state_tab.p"]}
+text = "示范县下田镇前林村2026年12月城市最低生活保障对象公示，张伟、李秀英、欧阳娜娜"
+print(json.dumps({"pkg_resources": "pkg_resources" in sys.modules, "files": files,
+                  "cut": jieba.lcut(text), "tags": [tuple(p) for p in jieba.posseg.lcut(text)],
+                  "data": [len(jieba.finalseg.start_P), sorted(jieba.finalseg.emit_P["B"].items())[:50]]},
+                 ensure_ascii=False))
+"""
+
+
+def test_jieba_imported_without_pkg_resources_reads_the_same_files_and_cuts_the_same():
+    """jieba imports pkg_resources (0.05 s) only to open its data files, and opens them by path without it:
+    imported so (mkdocs_jieba.import_jieba), it reads the same files and cuts and tags as imported as usual."""
+    seen = {}
+    for how in ("ours", "usual"):
+        done = subprocess.run([sys.executable, "-c", JIEBA_AS_IMPORTED, how], cwd=REPO, capture_output=True,
+                              text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen[how] = json.loads(done.stdout)
+    assert seen["ours"]["pkg_resources"] is False
+    ours, usual = ({k: v for k, v in seen[h].items() if k != "pkg_resources"} for h in ("ours", "usual"))
+    assert ours == usual and len(ours["cut"]) > 10
+
+
 def test_a_jieba_tokenizer_of_ours_loads_without_jieba_s_english_log_lines():
     """The search cut (mkdocs_jieba) and the name tagger (detect) load their own tokenizers, in whichever
     process needs one (validation may run in a forked one): neither prints jieba's log to the clerk."""
