@@ -251,6 +251,30 @@ def test_our_qr_svg_decodes_to_the_page_address(notice_id):
     assert svg.startswith(f'<svg width="{len(grid) * 3}" height="{len(grid) * 3}"') and "扫码查看网上公示" in svg
 
 
+QR_WITHOUT_NUMPY = """
+import json, sys
+from generator.notice_pages import notice_url, qr_svg
+svgs = [qr_svg(notice_url("https://gongshi.example.org/", "x" * n)) for n in range(0, 200, 7)]
+print(json.dumps({"numpy": "numpy" in sys.modules, "svgs": svgs}))
+"""
+
+
+def test_qr_codes_are_the_same_made_with_numpy_or_without_it():
+    """One approval's page makes its QR code without loading numpy (0.065 s); a build making many loads it
+    before its workers fork. The same SVG either way, for symbols of every size up to the longest addresses."""
+    import numpy  # noqa: F401 - loaded here: qr_svg below takes the numpy path
+
+    from generator.notice_pages import notice_url, qr_svg
+
+    done = subprocess.run([sys.executable, "-c", QR_WITHOUT_NUMPY], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    without = json.loads(done.stdout)
+    assert without["numpy"] is False
+    assert without["svgs"] == [qr_svg(notice_url("https://gongshi.example.org/", "x" * n)) for n in range(0, 200, 7)]
+    assert len({len(svg) for svg in without["svgs"]}) > 10
+
+
 @pytest.mark.parametrize("mistake, slug", [("{{ notice.no_such_field }}", "template-undefined"),
                                            ("{% for row in %}", "template-syntax")])
 def test_a_mistake_in_a_body_template_is_reported_and_publishes_nothing(project, mistake, slug):
