@@ -33,26 +33,22 @@ KIND = "jieba-cut"
 _TOKENIZERS: dict[str, object] = {}  # the dictionaries' key -> the tokenizer made for them last
 
 
-def import_jieba():
-    """`import jieba`, without pkg_resources where nothing has imported it yet: jieba imports it only to
-    open its own data files, and opens them by their path where the import fails (jieba._compat). The same
-    files (a test compares them), without pkg_resources' 0.05 s at the start of every build's site stage.
-    None where jieba is not installed."""
+def import_jieba() -> None:
+    """Import jieba without pkg_resources where nothing has imported either yet: jieba imports it only to
+    open its own data files, and opens them by their path where that import fails (jieba._compat). The
+    same files (a test compares them), without pkg_resources' 0.05 s in every build's site stage. The
+    caller imports jieba as usual afterwards (where it is not installed, that import says so)."""
     import sys
 
-    if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import pkg_resources` raises ImportError
-        try:
-            import jieba  # noqa: F401
-        except ImportError:
-            pass
-        finally:
-            del sys.modules["pkg_resources"]
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        return
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # `import pkg_resources` raises ImportError
     try:
-        import jieba
+        import jieba  # noqa: F401
     except ImportError:
-        return None
-    return jieba
+        pass
+    finally:
+        del sys.modules["pkg_resources"]
 
 
 def _read(path: str | None) -> bytes:

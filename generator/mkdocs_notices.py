@@ -347,7 +347,7 @@ class NoticePagesPlugin(BasePlugin):
 
 def _as_left(entry: os.DirEntry, mode: int, done: int) -> list[int] | None:
     """What `_only_the_page` says of a spare folder, from two `lstat`s, where the folder is as the build
-    that made the spare left it: its status last changed before that build had finished its notice
+    that made the spare left it: its status last changed no later than that build had finished its notice
     folders (`done`, a ctime: `_finished`), and the mode a fresh folder gets. Making, removing or renaming
     anything in a folder, or a chmod, sets its ctime to the file system's time of the change, and it cannot
     be set back; that build left its page alone in it, a regular file. None where the folder must be tidied.
@@ -375,7 +375,9 @@ def _finished(site_dir: str) -> tuple[int | None, list[int] | None]:
         notices = os.lstat(os.path.join(site_dir, "notices"))
     except OSError:
         return None, None
-    return done, [notices.st_dev, notices.st_ino, notices.st_ctime_ns] if done is not None else None
+    if done is None:
+        return None, None
+    return done, [notices.st_dev, notices.st_ino, notices.st_ctime_ns]
 
 
 def file_system_now(folder: str) -> int | None:
