@@ -29,7 +29,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from .audit_scan import Prefilter
+from .audit_scan import CompiledStore, Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
 from .fileio import IDENTITY_MEMO, RECORD_NS, SETTLED_NS, read_bytes, read_bytes_and_stat
@@ -327,13 +327,15 @@ def _rosters_clean(data: bytes) -> bool:
     return True
 
 
-def make_prefilter(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None) -> Prefilter | None:
+def make_prefilter(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
+                   store: CompiledStore | None = None) -> Prefilter | None:
     """The compiled prefilter for these inputs, or None where it cannot be had (no wheel for this
-    machine, a raw value made of separators only): then every file gets the full check."""
+    machine, a raw value made of separators only): then every file gets the full check. `store`: where
+    its compiled scanner may be kept between runs."""
     if not Prefilter.available():
         return None
     try:
-        return Prefilter([word for word, _, _ in raw.words()] if raw else None, allowed, person_keys)
+        return Prefilter([word for word, _, _ in raw.words()] if raw else None, allowed, person_keys, store)
     except ValueError:
         return None
 
@@ -482,17 +484,23 @@ def audit(root: Path, allowed: frozenset[str] = frozenset(), person_keys: frozen
 
 
 CHUNK, CHUNK_BYTES = 200, 4 << 20
+# Below this many bytes to read, audit_memo reads them in its own process: forking workers from a build's
+# process (a gigabyte for a county) cost more than they saved for an approval's 31 MB (the ~300 pages
+# MkDocs writes anew each build): 0.39-0.42 s with two workers, 0.27-0.35 s without.
+POOL_MIN_BYTES = 64 << 20
 _job: dict = {}
 # Built in the parent before the workers fork, so that each worker need not compile it again.
 _inherited: dict = {}
 
 
-def prepare(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None) -> None:
+def prepare(allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
+            store: CompiledStore | None = None) -> None:
     """Build the prefilter for these inputs ahead of the audit (while a walk runs beside: build.py), for
-    the audit and the worker processes it forks; kept where it was built for the same inputs already."""
+    the audit and the worker processes it forks; kept where it was built for the same inputs already.
+    `store`: where its compiled scanner may be kept between runs."""
     inputs, _ = _inherited.get("prefilter", (None, None))
     if inputs is None or not all(a is b or a == b for a, b in zip(inputs, (allowed, person_keys, raw))):
-        _inherited["prefilter"] = ((allowed, person_keys, raw), make_prefilter(allowed, person_keys, raw))
+        _inherited["prefilter"] = ((allowed, person_keys, raw), make_prefilter(allowed, person_keys, raw, store))
 
 
 def _init(root: str, allowed: frozenset[str], person_keys: frozenset[str], raw: RawValues | None,
@@ -577,7 +585,8 @@ def audit_memo(root: Path, allowed: frozenset[str], person_keys: frozenset[str],
     job = (str(root), allowed, person_keys, None, False)
     prepare(allowed, person_keys, None)
     remembered = (memo, same, walked if IDENTITY_MEMO else None)
-    if len(chunks) < 2 or (os.cpu_count() or 1) < 2:
+    to_read = sum(size for rel, kind, size, _ in entries if kind == "file" and rel not in same)
+    if len(chunks) < 2 or (os.cpu_count() or 1) < 2 or to_read < POOL_MIN_BYTES:
         _init(*job, remembered)
         results = [_audit_chunk_memo(chunk) for chunk in chunks]
     else:

@@ -41,7 +41,8 @@ letters when person keys are searched, and every character of every raw value.
 P and S are scanned as one buffer, joined by a NUL byte that no pattern or value holds and that the
 detectors read as neither digit, separator nor hex. A gzip file is scanned decompressed, as the full
 check reads it; files that are not plain bytes (PDF, UTF-16, NUL-padded) always get the full check.
-No raw value is written anywhere: the scanners live in memory only. File and folder names get the same treatment (without the forms they never get).
+No raw value is written anywhere: the scanners live in memory only (the build keeps its compiled
+number and encoding patterns in its cache, made without raw values: `_database`). File and folder names get the same treatment (without the forms they never get).
 
 5. Pages repeat themselves: the theme's head, header, navigation and footer are the same bytes on
    every page at one folder depth, three quarters of a county site. So markup is cut just before
@@ -65,10 +66,12 @@ No raw value is written anywhere: the scanners live in memory only. File and fol
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import zlib
 from dataclasses import dataclass, field
 from html.entities import html5
+from typing import Protocol
 
 from .detect import find_personal_data
 
@@ -187,13 +190,50 @@ class _Seen:
     max_numbers: int = MAX_NUMBERS
 
 
+class CompiledStore(Protocol):
+    """Where compiled scanners are kept between runs (the build's cache: build.py)."""
+
+    def load(self, key: str) -> bytes | None: ...
+
+    def save(self, key: str, blob: bytes) -> None: ...
+
+
+# A stored database is its bytes after their SHA-256: a damaged or cut one is never loaded (Hyperscan
+# checks a CRC, but loads a cut database without a word). A database compiled for another CPU loads
+# but cannot scan: this probe, scanned once on loading, finds that out, and the database is compiled anew.
+_PROBE = b"&#1; 110101199003071234 13800138000 \xc2\xa01"
+_STORED_FORMAT = 1
+
+
+def _database(expressions: list[bytes], flags: list[int], store: CompiledStore | None) -> "hyperscan.Database":
+    """The Hyperscan database of these expressions: loaded from `store` where it holds a good one made
+    for the same expressions by the same Hyperscan, else compiled (0.07-0.1 s of every build's audit) and
+    put there."""
+    key = hashlib.sha256(repr((_STORED_FORMAT, hyperscan.__version__, expressions, flags)).encode()).hexdigest()
+    blob = store.load(key) if store is not None else None
+    if blob is not None and len(blob) > 32 and hashlib.sha256(blob[32:]).digest() == blob[:32]:
+        try:
+            db = hyperscan.loadb(blob[32:], hyperscan.HS_MODE_BLOCK)
+            db.scan(_PROBE, match_event_handler=lambda *_: None, scratch=hyperscan.Scratch(db))
+            return db
+        except hyperscan.error:
+            pass
+    db = hyperscan.Database()
+    db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
+    if store is not None:
+        data = hyperscan.dumpb(db)
+        store.save(key, hashlib.sha256(data).digest() + data)
+    return db
+
+
 class Prefilter:
     """Built once per audit (before the worker processes fork); `clean` per file."""
 
-    def __init__(self, words: list[str] | None, allowed: frozenset[str], person_keys: frozenset[str]):
-        """`words`: every string the raw-value automaton holds (None: no raw rosters)."""
+    def __init__(self, words: list[str] | None, allowed: frozenset[str], person_keys: frozenset[str],
+                 store: CompiledStore | None = None):
+        """`words`: every string the raw-value automaton holds (None: no raw rosters); `store`: where the
+        compiled scanner may be kept between runs (not used with raw values)."""
         self.allowed, self.person_keys = allowed, person_keys
-        self._person_keys = frozenset(k.lower().encode("ascii", "replace") for k in person_keys)
         relevant = set(RELEVANT_TO_NUMBERS) | (HEX if person_keys else set())
         # The detectors look behind a number at hex letters too (detect._inside_hash drops a number in a
         # long hex run), whether or not person keys are searched.
@@ -221,9 +261,9 @@ class Prefilter:
         self.separators = {i: _SEPARATORS_TO_ASCII[i - self.kinds.index(MB_SEPARATOR)][0]
                            for i, kind in enumerate(self.kinds) if kind == MB_SEPARATOR}
         single = hyperscan.HS_FLAG_SINGLEMATCH
-        self.db = hyperscan.Database()
-        self.db.compile(expressions=[e for _, e in expressions], ids=list(range(len(expressions))),
-                        elements=len(expressions), flags=[0 if k == NUMBER else single for k in self.kinds])
+        # Stored only where no raw value went into the expressions (the entity triggers follow their characters).
+        self.db = _database([e for _, e in expressions], [0 if k == NUMBER else single for k in self.kinds],
+                            store if words is None else None)
         self._scratch = None
         self._lines: dict[bytes, bytes] = {}
         stoppers = b"|".join(re.escape(c.encode("utf-8")) for c in sorted(STOPPER_CANDIDATES - relevant))
@@ -280,7 +320,9 @@ class Prefilter:
         seen, numbers_in = scanned
         if seen.numbers and not self._numbers_clean(numbers_in, seen.numbers):
             return False
-        if KEY in seen.flags and not self._person_keys.isdisjoint(_PERSON_KEY.findall(data.lower())):
+        # As detect.find_personal_data compares: a run lower-cased, among the keys as they are.
+        if KEY in seen.flags and not self.person_keys.isdisjoint(
+                run.decode("ascii") for run in _PERSON_KEY.findall(data.lower())):
             return False
         return self.values is None or not self.values.find_matches_as_indexes(self.squeeze(data, seen.separators))
 

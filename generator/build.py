@@ -185,7 +185,8 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
             keys.discard("")
             keys.discard(None)
             person_keys = frozenset(keys)
-            prepare(allowed, person_keys, None)  # the scanners, compiled while the walk runs
+            # The scanners, made while the walk runs (compiled once, then kept in the cache).
+            prepare(allowed, person_keys, None, cache.blobs(SCANNERS_KIND))
             return person_keys, prescan(site_dir, PRESCANNED, allowed, person_keys, cache.read_json("audit-memo.json"))
 
         walked = time.time_ns()
@@ -262,6 +263,7 @@ def remembered(fn: Callable[[Notice], str], kind: str, file_keys: dict[str, str]
 # Rewritten by every approval and the biggest file of a site (4 MB for a county): audited while the new
 # site is walked (audit.prescan), not after.
 PRESCANNED = ["search/search_index.json"]
+SCANNERS_KIND = "scanners"  # in the cache: the audit's compiled scanners (audit_scan._database)
 PERSON_CHECKS_KIND = "person-checks"  # in the cache: 公布 whose people passed their checks (publicity.PersonChecks)
 MANIFEST_FILE = "manifest.json"
 NAMES_FILE = "clean-texts.json"  # in the cache: free texts validate found free of names (detect.possible_names)

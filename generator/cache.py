@@ -200,6 +200,9 @@ class Cache:
         for kind, keys in stored.items():
             self._stored.setdefault(kind, keys)
 
+    def blobs(self, kind: str) -> "Blobs":
+        return Blobs(self, kind)
+
     def replace(self, kind: str, key: str) -> None:
         """The entry found under `key` was damaged: the one remembered now replaces it when the build is saved."""
         self._replace.add((kind, key))
@@ -262,3 +265,22 @@ class Cache:
             if legacy.stem in self._used:
                 with contextlib.suppress(OSError):
                     legacy.unlink()
+
+
+class Blobs:
+    """One kind of a cache's entries as bytes by key (`load`, `save`): what `audit_scan.CompiledStore` asks."""
+
+    def __init__(self, cache: Cache, kind: str):
+        self.cache, self.kind = cache, kind
+
+    def load(self, key: str) -> bytes | None:
+        value = self.cache.entries(self.kind).get(key)  # one query: a kind of an entry or two
+        if not isinstance(value, bytes):
+            return None
+        self.cache.remember(self.kind, key, value)  # kept for the next build
+        return value
+
+    def save(self, key: str, blob: bytes) -> None:
+        """Remembered, replacing a stored one (the caller found it damaged, or found none)."""
+        self.cache.remember(self.kind, key, blob)
+        self.cache.replace(self.kind, key)

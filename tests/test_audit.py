@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -327,6 +328,27 @@ def test_the_build_audit_memo_reuses_only_what_it_may(tmp_path, monkeypatch):
     findings, _ = audit_memo(root, frozenset(), frozenset(), {})
     assert sorted(f.kind for f in findings) == ["id-number", "id-number"]
     assert all(RAW_ID not in f.format() for f in findings)
+
+
+def test_the_build_audit_finds_the_same_in_its_own_process_and_in_workers(tmp_path, monkeypatch):
+    """audit_memo reads few bytes (an approval's) in its own process and many (a first build's) in
+    worker processes: the same findings and memo either way, leaks in several chunks included."""
+    from generator import audit as audit_module
+    from generator.audit import audit_memo
+
+    root = site_with(tmp_path, "index.html", "<p>干净</p>")
+    for i in range(3 * audit_module.CHUNK):
+        (root / "notices" / f"n{i:04d}").mkdir(parents=True)
+        text = f"<td>{RAW_ID}</td>" if i % 250 == 7 else f"<p>第{i}号 干净</p>"
+        (root / "notices" / f"n{i:04d}" / "index.html").write_text(text, encoding="utf-8")
+    pooled = []
+    real = audit_module._in_pool
+    monkeypatch.setattr(audit_module, "_in_pool", lambda *a: pooled.append(1) or real(*a))
+    alone = audit_memo(root, frozenset(), frozenset(), {})
+    assert pooled == [] and [f.kind for f in alone[0]] == ["id-number"] * 3
+    monkeypatch.setattr(audit_module, "POOL_MIN_BYTES", 0)
+    assert audit_memo(root, frozenset(), frozenset(), {}) == alone
+    assert pooled == ([1] if (os.cpu_count() or 1) > 1 else [])
 
 
 def test_the_audit_command_walks_the_folder_beside_reading_its_inputs_and_finds_the_same(tmp_path, monkeypatch, capsys):

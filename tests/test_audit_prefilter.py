@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import urllib.parse
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -301,3 +302,71 @@ def test_an_entity_that_ends_a_hex_run_is_decoded_without_person_keys_too(tmp_pa
     path = write(tmp_path, "a.html", page)
     assert full_check(path, raw, frozenset())
     assert not make_prefilter(frozenset({HOTLINE}), frozenset(), raw).clean(page.encode(), ".html", True)
+
+
+class _Store:
+    """A dict as audit_scan.CompiledStore."""
+
+    def __init__(self):
+        self.saved: dict[str, bytes] = {}
+
+    def load(self, key):
+        return self.saved.get(key)
+
+    def save(self, key, blob):
+        self.saved[key] = blob
+
+
+def _verdicts(prefilter, tmp_path) -> list[bool]:
+    return [prefilter.clean(write(tmp_path, name, content).read_bytes(), Path(name).suffix, True)
+            for name, content in LEAKS + [("a.html", c) for c in CLEAN]]
+
+
+def test_a_stored_scanner_is_used_only_whole_and_judges_as_a_compiled_one(tmp_path, monkeypatch):
+    """The compiled database is kept in the store and loaded from it by the next prefilter (no compile);
+    a stored one cut short, with a byte changed, or one this machine cannot run is compiled anew and
+    replaced; every verdict is the one a freshly compiled prefilter gives. A prefilter made with raw values
+    neither loads nor stores one."""
+    import hyperscan
+
+    from generator import audit_scan
+
+    store, keys = _Store(), frozenset({KEY})
+    expected = _verdicts(make_prefilter(frozenset({HOTLINE}), keys, None), tmp_path)
+    assert make_prefilter(frozenset({HOTLINE}), keys, None, store) is not None
+    (key, good), = store.saved.items()
+    compiled = []
+    original = hyperscan.Database.compile
+
+    class Counting(hyperscan.Database):
+        def compile(self, *args, **kwargs):
+            compiled.append(1)
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(audit_scan.hyperscan, "Database", Counting)
+    loaded = make_prefilter(frozenset({HOTLINE}), keys, None, store)
+    assert compiled == [] and store.saved == {key: good}
+    assert _verdicts(loaded, tmp_path) == expected
+    flipped = good[:-40] + bytes([good[-40] ^ 1]) + good[-39:]
+    for damaged in (good[:200], good[:-1], flipped, good[:32] + good[33:], b""):
+        store.saved[key] = damaged
+        again = make_prefilter(frozenset({HOTLINE}), keys, None, store)
+        assert compiled and store.saved == {key: good}
+        assert _verdicts(again, tmp_path) == expected
+        compiled.clear()
+
+    def cannot_run(*args, **kwargs):
+        raise hyperscan.DatabasePlatformError("built for another CPU")
+
+    foreign, real_scratch = SimpleNamespace(scan=cannot_run), hyperscan.Scratch
+    monkeypatch.setattr(audit_scan.hyperscan, "loadb", lambda data, mode: foreign)
+    monkeypatch.setattr(audit_scan.hyperscan, "Scratch", lambda db: None if db is foreign else real_scratch(db))
+    assert _verdicts(make_prefilter(frozenset({HOTLINE}), keys, None, store), tmp_path) == expected
+    assert compiled and store.saved == {key: good}
+    # Other expressions (no person keys: no key pattern), another entry; none made with raw values (the
+    # entity triggers follow their characters).
+    make_prefilter(frozenset({HOTLINE}), frozenset(), None, store)
+    assert len(store.saved) == 2
+    make_prefilter(frozenset({HOTLINE}), keys, RAW, store)
+    make_prefilter(frozenset({HOTLINE}), frozenset(), RAW, store)
+    assert len(store.saved) == 2

@@ -386,6 +386,48 @@ def test_the_cache_keeps_what_a_build_used_and_drops_the_rest(tmp_path):
     assert cache.entries("whole")["c"] == "whole-c" and cache.lookup("by-key", "c") == "by-key-c"
 
 
+def test_the_audit_scanners_are_kept_in_the_cache_and_a_damaged_one_is_replaced(tmp_path, monkeypatch):
+    """Blobs (the build's store for the audit's compiled scanners): what one build saved the next loads;
+    an entry the prefilter finds damaged is compiled anew and written over the stored one."""
+    import sqlite3
+
+    from generator import audit_scan
+    from generator.audit import make_prefilter
+    from generator.cache import Cache
+
+    keys = frozenset({"ab" * 32})
+    cache = Cache(tmp_path)
+    assert cache.blobs("scanners").load("nothing") is None
+    make_prefilter(frozenset(), keys, None, cache.blobs("scanners"))
+    cache.prune()
+    with contextlib.closing(sqlite3.connect(tmp_path / "cache.sqlite")) as conn:
+        (key, good), = conn.execute("SELECT key, value FROM entries WHERE kind = 'scanners'")
+        conn.execute("UPDATE entries SET value = ? WHERE kind = 'scanners'", (good[:-1] + bytes([good[-1] ^ 1]),))
+        conn.commit()
+
+    compiled = []
+    original = audit_scan.hyperscan.Database
+
+    class Counting(original):
+        def compile(self, *args, **kwargs):
+            compiled.append(1)
+            return super().compile(*args, **kwargs)
+
+    monkeypatch.setattr(audit_scan.hyperscan, "Database", Counting)
+    cache = Cache(tmp_path)
+    make_prefilter(frozenset(), keys, None, cache.blobs("scanners"))
+    assert compiled == [1]
+    cache.prune()
+    cache = Cache(tmp_path)
+    assert cache.blobs("scanners").load(key) == good
+    prefilter = make_prefilter(frozenset(), keys, None, cache.blobs("scanners"))
+    assert compiled == [1]
+    assert not prefilter.clean(f"<p data-k='{'AB' * 32}'>".encode(), ".html", True)
+    assert prefilter.clean(f"<p data-k='{'cd' * 32}'>".encode(), ".html", True)
+    cache.prune()  # used: kept
+    assert Cache(tmp_path).blobs("scanners").load(key) == good
+
+
 def test_a_cache_that_cannot_be_saved_is_a_warning_after_the_site_is_published(project):
     assert _project_build(project).returncode == 0
     entries = project / ".site.cache" / "cache.sqlite"
