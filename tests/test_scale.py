@@ -1151,6 +1151,67 @@ def test_a_notice_file_is_the_file_mkdocs_makes_from_the_same_arguments():
     assert vars(ours) == vars(theirs)  # and as they are once MkDocs has read them
 
 
+def test_the_theme_files_are_those_mkdocs_adds_without_walking_hidden_folders(tmp_path):
+    """site._VisibleTemplates skips hidden folders (Material's 14,000 icons) when MkDocs lists the theme's
+    files to copy: the same files, in the same order, from the same folders, with and without a custom_dir
+    holding hidden and visible files of its own (one shadowing a theme file)."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    from generator.site import _theme_files_listed_visibly
+
+    overrides = tmp_path / "overrides"
+    for rel in ("main.html", "assets/x.css", "assets/.hidden/y.css", ".git/config", "a/.b/c.js", "a/.d.js",
+                "assets/stylesheets/extra.css", "assets/javascripts/bundle.a5f9d56c.min.js"):
+        (overrides / rel).parent.mkdir(parents=True, exist_ok=True)
+        (overrides / rel).write_text("x", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    for custom in (None, str(REPO / "site_overrides"), str(overrides)):
+        config = load_config(str(REPO / "mkdocs.yml"), docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"))
+        if custom is not None:
+            config.theme.dirs.insert(0, custom)
+        listings = []
+        for visibly in (False, True):
+            files = Files([])
+            with _theme_files_listed_visibly() if visibly else contextlib.nullcontext():
+                files.add_files_from_theme(config.theme.get_env(), config)
+            listings.append([(f.src_uri, f.abs_src_path, f.dest_uri) for f in files])
+        assert listings[0] == listings[1] and len(listings[0]) > 40
+        assert all("/." not in uri and not uri.startswith(".") for uri, _, _ in listings[1])
+    assert any(path.startswith(str(overrides)) for _, path, _ in listings[1])
+
+
+def test_the_sitemap_made_from_two_stand_ins_is_the_one_the_template_renders(tmp_path):
+    """mkdocs_notices.sitemap_with_notices: the theme's sitemap template rendered with an entry per notice
+    and rendered with the two stand-ins then filled in are the same text (an address that needs escaping
+    too); a template that writes the address twice is refused."""
+    from types import SimpleNamespace
+
+    import jinja2
+    from mkdocs.config import load_config
+
+    from generator.mkdocs_notices import SITEMAP_STAND_INS, ShellError, sitemap_with_notices
+
+    (tmp_path / "docs").mkdir()
+    config = load_config(str(REPO / "mkdocs.yml"), docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"))
+    template = config.theme.get_env().get_template("sitemap.xml")
+
+    def entry(url: str, date="2026-11-30"):
+        return SimpleNamespace(page=SimpleNamespace(is_link=False, abs_url=None, update_date=date, canonical_url=url))
+
+    docs = [entry("https://x.example/"), entry("https://x.example/villages/990100101201/"),
+            SimpleNamespace(page=SimpleNamespace(is_link=True, abs_url="/x", update_date=None, canonical_url=None))]
+    for urls in (["https://x.example/notices/2026-11-101001-dibaourban-gs/"],
+                 [f"https://x.example/a&b<c>/notices/2026-{m:02d}-10100{m}-dibaourban-gb/" for m in range(1, 13)]):
+        expected = template.render(pages=docs + [entry(u) for u in urls])
+        assert "<loc>" + urls[0].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in expected
+        made = template.render(pages=docs + [entry(s) for s in SITEMAP_STAND_INS])
+        assert sitemap_with_notices(made, urls) == expected
+    twice = jinja2.Template("{% for f in pages %}<a>{{ f.page.canonical_url }}{{ f.page.canonical_url }}</a>{% endfor %}")
+    with pytest.raises(ShellError):
+        sitemap_with_notices(twice.render(pages=[entry(s) for s in SITEMAP_STAND_INS]), ["u"])
+
+
 def test_list_pages_are_rendered_again_only_where_what_they_show_changed(tmp_path, monkeypatch):
     """The list pages (home, archive, towns, villages) come from the build cache unless something they
     show changed: one approval renders its village, town, month, the archive and the home page again, no
