@@ -198,11 +198,21 @@ class CompiledStore(Protocol):
     def save(self, key: str, blob: bytes) -> None: ...
 
 
-# A stored database is its bytes after their SHA-256: a damaged or cut one is never loaded (Hyperscan
-# checks a CRC, but loads a cut database without a word). A database compiled for another CPU loads
-# but cannot scan: this probe, scanned once on loading, finds that out, and the database is compiled anew.
-_PROBE = b"&#1; 110101199003071234 13800138000 \xc2\xa01"
-_STORED_FORMAT = 1
+# A stored database is its bytes after their SHA-256 and the ids of the patterns the probe below matched
+# when it was compiled. A damaged one is never loaded (Hyperscan checks a CRC of the compiled patterns,
+# but loads one whose reserved header bytes or trailing padding changed); one compiled for another CPU
+# loads but cannot scan. So a loaded database must scan the probe and match the same patterns, else it
+# is compiled anew.
+_PROBE = b"; ".join([b"&#1", b"110101199003071234", b"13800138000", b"6222021234567890128", b"0731-84123456",
+                     b"\xc2\xa01", b"ab" * 32, b""])
+_STORED_FORMAT = 2
+
+
+def _probe_ids(db: "hyperscan.Database") -> bytes:
+    """The ids of the patterns `db` matches in the probe, sorted (raises hyperscan.error where it cannot scan)."""
+    found: set[int] = set()
+    db.scan(_PROBE, match_event_handler=lambda pattern, *_: found.add(pattern), scratch=hyperscan.Scratch(db))
+    return bytes(sorted(found))
 
 
 def _database(expressions: list[bytes], flags: list[int], store: CompiledStore | None) -> "hyperscan.Database":
@@ -211,18 +221,20 @@ def _database(expressions: list[bytes], flags: list[int], store: CompiledStore |
     put there."""
     key = hashlib.sha256(repr((_STORED_FORMAT, hyperscan.__version__, expressions, flags)).encode()).hexdigest()
     blob = store.load(key) if store is not None else None
-    if blob is not None and len(blob) > 32 and hashlib.sha256(blob[32:]).digest() == blob[:32]:
+    if blob is not None and len(blob) > 33 and hashlib.sha256(blob[32:]).digest() == blob[:32]:
+        ids, data = blob[33:33 + blob[32]], blob[33 + blob[32]:]
         try:
-            db = hyperscan.loadb(blob[32:], hyperscan.HS_MODE_BLOCK)
-            db.scan(_PROBE, match_event_handler=lambda *_: None, scratch=hyperscan.Scratch(db))
-            return db
+            db = hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK)
+            if _probe_ids(db) == ids:
+                return db
         except hyperscan.error:
             pass
     db = hyperscan.Database()
     db.compile(expressions=expressions, ids=list(range(len(expressions))), elements=len(expressions), flags=flags)
     if store is not None:
-        data = hyperscan.dumpb(db)
-        store.save(key, hashlib.sha256(data).digest() + data)
+        ids = _probe_ids(db)
+        payload = bytes([len(ids)]) + ids + hyperscan.dumpb(db)
+        store.save(key, hashlib.sha256(payload).digest() + payload)
     return db
 
 

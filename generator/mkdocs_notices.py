@@ -172,7 +172,7 @@ class NoticePagesPlugin(BasePlugin):
 
     def on_template_context(self, context, *, template_name: str, config: MkDocsConfig):
         if template_name == "sitemap.xml" and self.notices:
-            # The sitemap lists documentation pages; the notices are added as two stand-ins, which
+            # The sitemap lists documentation pages; the notices are added as three stand-ins, which
             # on_post_template replaces with every notice's entry.
             date = get_build_date()
             context["pages"] = list(context["pages"]) + [
@@ -444,22 +444,26 @@ _SEARCH_MARKERS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
 
 
 # The sitemap's notice entries (15,000 for a county) are not rendered one by one by the theme's template
-# (0.1 s a build): it renders two stand-ins, an entry for each of two pages alike but for their address,
-# and every notice's entry is made from the text between them.
-SITEMAP_STAND_INS = ("\ue000gongshi-sitemap-1\ue000", "\ue000gongshi-sitemap-2\ue000")
+# (0.1 s a build): it renders three stand-ins, entries for pages alike but for their address, and every
+# notice's entry is made from the text between them. The stand-ins hold "&" and capitals, so that a
+# template that does not write the address escaped and as it is (or writes anything else that differs
+# from entry to entry) is found out.
+SITEMAP_STAND_INS = tuple(f"\ue000Gongshi&Sitemap-{i}\ue000" for i in (1, 2, 3))
 
 
 def sitemap_with_notices(output: str, urls: list[str]) -> str:
     """The sitemap the template would have rendered with an entry for each of `urls` where it rendered
-    the stand-ins. The output is A + u + S1 + v + u + S2 + v + B, where an entry is u + address + v (the
-    template writes the address once, escaped, and nothing else of it; the stand-ins need no escaping):
-    so it becomes A + u + url1 + (v + u) + url2 ... + urlN + v + B."""
-    first, second = SITEMAP_STAND_INS
-    start, end = output.find(first), output.find(second)
-    if output.count(first) != 1 or output.count(second) != 1 or end < start + len(first):
-        raise ShellError("the theme's sitemap does not write each page's address exactly once")
-    between = output[start + len(first):end]
-    return output[:start] + between.join(str(markupsafe.escape(url)) for url in urls) + output[end + len(second):]
+    the stand-ins. The output is A + u + S1 + v + u + S2 + v + u + S3 + v + B, where an entry is u +
+    escaped address + v: so it becomes A + u + url1 + (v + u) + url2 ... + urlN + v + B. Refused (ShellError)
+    unless each escaped stand-in is there once, in order, with the same text between them."""
+    marks = [str(markupsafe.escape(s)) for s in SITEMAP_STAND_INS]
+    at = [output.find(m) for m in marks]
+    if any(output.count(m) != 1 for m in marks) or not at[0] < at[1] < at[2]:
+        raise ShellError("the theme's sitemap does not write each page's address, escaped, exactly once")
+    between = output[at[0] + len(marks[0]):at[1]]
+    if output[at[1] + len(marks[1]):at[2]] != between:
+        raise ShellError("the theme's sitemap writes more than the address differently from page to page")
+    return output[:at[0]] + between.join(str(markupsafe.escape(url)) for url in urls) + output[at[2] + len(marks[2]):]
 
 
 def _join(site_url: str | None, path: str) -> str:

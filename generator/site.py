@@ -77,7 +77,8 @@ class _VisibleTemplates:
 
     def list_templates(self, extensions=None, filter_func=None) -> list[str]:
         loader = self.env.loader
-        if type(loader) is not jinja2.FileSystemLoader or extensions is not None:
+        if (type(loader) is not jinja2.FileSystemLoader or extensions is not None or filter_func is None
+                or filter_func(".hidden/x.css") or filter_func("a/.hidden/x.css")):  # a filter that keeps them
             return self.env.list_templates(extensions, filter_func)
         found = set()
         for searchpath in loader.searchpath:
@@ -86,7 +87,7 @@ class _VisibleTemplates:
                 for filename in filenames:
                     name = os.path.join(dirpath, filename)[len(searchpath):].strip(os.path.sep).replace(os.path.sep, "/")
                     found.add(name[2:] if name[:2] == "./" else name)
-        return [name for name in sorted(found) if filter_func is None or filter_func(name)]
+        return [name for name in sorted(found) if filter_func(name)]
 
 
 @contextlib.contextmanager

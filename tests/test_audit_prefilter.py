@@ -324,8 +324,8 @@ def _verdicts(prefilter, tmp_path) -> list[bool]:
 
 def test_a_stored_scanner_is_used_only_whole_and_judges_as_a_compiled_one(tmp_path, monkeypatch):
     """The compiled database is kept in the store and loaded from it by the next prefilter (no compile);
-    a stored one cut short, with a byte changed, or one this machine cannot run is compiled anew and
-    replaced; every verdict is the one a freshly compiled prefilter gives. A prefilter made with raw values
+    a stored one cut short, with a byte changed (also where Hyperscan would load it), one that matches other
+    patterns in the probe, or one this machine cannot run is compiled anew and replaced; every verdict is the one a freshly compiled prefilter gives. A prefilter made with raw values
     neither loads nor stores one."""
     import hyperscan
 
@@ -348,12 +348,28 @@ def test_a_stored_scanner_is_used_only_whole_and_judges_as_a_compiled_one(tmp_pa
     assert compiled == [] and store.saved == {key: good}
     assert _verdicts(loaded, tmp_path) == expected
     flipped = good[:-40] + bytes([good[-40] ^ 1]) + good[-39:]
-    for damaged in (good[:200], good[:-1], flipped, good[:32] + good[33:], b""):
+    # Bytes Hyperscan itself loads changed: a reserved header byte (24-31 of the database) and the padding
+    # at its end; only the SHA-256 finds these.
+    database_at = 33 + good[32]
+    reserved = bytearray(good)
+    reserved[database_at + 24] ^= 0xFF
+    padding = good[:-1] + bytes([good[-1] ^ 0xFF])
+    for damaged in (good[:200], good[:-1], flipped, good[:32] + good[33:], b"", bytes(reserved), padding):
         store.saved[key] = damaged
         again = make_prefilter(frozenset({HOTLINE}), keys, None, store)
         assert compiled and store.saved == {key: good}
         assert _verdicts(again, tmp_path) == expected
         compiled.clear()
+
+    # Whole, but matching other patterns in the probe than it did when compiled (another database under this
+    # key): compiled anew.
+    other = hyperscan.Database()
+    original(other, expressions=[b"x"], ids=[0], elements=1, flags=[0])
+    payload = good[32:database_at] + hyperscan.dumpb(other)
+    store.saved[key] = hashlib.sha256(payload).digest() + payload
+    assert _verdicts(make_prefilter(frozenset({HOTLINE}), keys, None, store), tmp_path) == expected
+    assert compiled and store.saved == {key: good}
+    compiled.clear()
 
     def cannot_run(*args, **kwargs):
         raise hyperscan.DatabasePlatformError("built for another CPU")

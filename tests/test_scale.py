@@ -1158,7 +1158,7 @@ def test_the_theme_files_are_those_mkdocs_adds_without_walking_hidden_folders(tm
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    from generator.site import _theme_files_listed_visibly
+    from generator.site import _theme_files_listed_visibly, _VisibleTemplates
 
     overrides = tmp_path / "overrides"
     for rel in ("main.html", "assets/x.css", "assets/.hidden/y.css", ".git/config", "a/.b/c.js", "a/.d.js",
@@ -1179,12 +1179,16 @@ def test_the_theme_files_are_those_mkdocs_adds_without_walking_hidden_folders(tm
         assert listings[0] == listings[1] and len(listings[0]) > 40
         assert all("/." not in uri and not uri.startswith(".") for uri, _, _ in listings[1])
     assert any(path.startswith(str(overrides)) for _, path, _ in listings[1])
+    # A filter that would keep hidden files gets the whole listing.
+    env = config.theme.get_env()
+    assert _VisibleTemplates(env).list_templates(filter_func=lambda name: True) == env.list_templates()
 
 
-def test_the_sitemap_made_from_two_stand_ins_is_the_one_the_template_renders(tmp_path):
+def test_the_sitemap_made_from_stand_ins_is_the_one_the_template_renders(tmp_path):
     """mkdocs_notices.sitemap_with_notices: the theme's sitemap template rendered with an entry per notice
-    and rendered with the two stand-ins then filled in are the same text (an address that needs escaping
-    too); a template that writes the address twice is refused."""
+    and rendered with the stand-ins then filled in are the same text (an address that needs escaping too);
+    a template that writes the address twice, unescaped or changed, or anything else that differs from
+    entry to entry, is refused."""
     from types import SimpleNamespace
 
     import jinja2
@@ -1207,9 +1211,15 @@ def test_the_sitemap_made_from_two_stand_ins_is_the_one_the_template_renders(tmp
         assert "<loc>" + urls[0].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in expected
         made = template.render(pages=docs + [entry(s) for s in SITEMAP_STAND_INS])
         assert sitemap_with_notices(made, urls) == expected
-    twice = jinja2.Template("{% for f in pages %}<a>{{ f.page.canonical_url }}{{ f.page.canonical_url }}</a>{% endfor %}")
-    with pytest.raises(ShellError):
-        sitemap_with_notices(twice.render(pages=[entry(s) for s in SITEMAP_STAND_INS]), ["u"])
+    # Templates whose entries are not the escaped address between the same texts are refused.
+    for body in ("{{ u|e }}{{ u|e }}", "{{ u }}", "{{ u|lower|e }}", "n={{ loop.index }} {{ u|e }}"):
+        other = jinja2.Template("<x>{% for f in pages %}{% set u = f.page.canonical_url %}<a>" + body +
+                                "</a>{% endfor %}</x>")
+        with pytest.raises(ShellError):
+            sitemap_with_notices(other.render(pages=[entry(s) for s in SITEMAP_STAND_INS]), ["u"])
+    plain = jinja2.Template("<x>{% for f in pages %}<a>{{ f.page.canonical_url|e }}</a>{% endfor %}</x>")
+    assert sitemap_with_notices(plain.render(pages=[entry(s) for s in SITEMAP_STAND_INS]), ["p&q", "r"]) == \
+        "<x><a>p&amp;q</a><a>r</a></x>"
 
 
 def test_list_pages_are_rendered_again_only_where_what_they_show_changed(tmp_path, monkeypatch):
