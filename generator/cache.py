@@ -240,6 +240,10 @@ class Cache:
             with conn:
                 conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, "
                              "value TEXT NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                # The keys of a kind without its values (`keys`): the table holds each value beside its key,
+                # so listing a kind's keys read all its pages (15,000 QR codes, 36 MB: 0.06 s); this index
+                # holds (kind, key) alone. Made once in a cache an earlier version wrote (0.36 s, 486 MB).
+                conn.execute("CREATE INDEX IF NOT EXISTS entry_keys ON entries (kind)")
                 conn.executemany("DELETE FROM entries WHERE kind = ?", [(kind,) for kind in self.OBSOLETE_KINDS])
                 for kind, used in sorted(self._used.items()):
                     # The keys stored when this build read them. Another build that saved meanwhile may have

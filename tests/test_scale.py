@@ -386,6 +386,31 @@ def test_the_cache_keeps_what_a_build_used_and_drops_the_rest(tmp_path):
     assert cache.entries("whole")["c"] == "whole-c" and cache.lookup("by-key", "c") == "by-key-c"
 
 
+def test_a_kinds_keys_are_listed_from_an_index_of_keys_alone(tmp_path):
+    """Cache.keys reads an index of (kind, key), not the values beside the keys: a cache saved without the
+    index (an earlier version's) gets it at its next save, with the same keys listed."""
+    import sqlite3
+
+    from generator.cache import Cache
+
+    with contextlib.closing(sqlite3.connect(tmp_path / "cache.sqlite")) as conn:
+        conn.execute("CREATE TABLE entries (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+                     "PRIMARY KEY (kind, key)) WITHOUT ROWID")
+        conn.executemany("INSERT INTO entries VALUES (?, ?, ?)", [("qr", f"k{i}", "x" * 5000) for i in range(50)])
+        conn.commit()
+    cache = Cache(tmp_path)
+    assert cache.keys("qr") == {f"k{i}" for i in range(50)}
+    for i in range(50):
+        cache.keep_stored("qr", f"k{i}")
+    cache.remember("qr", "new", "y")
+    cache.prune()
+    with contextlib.closing(sqlite3.connect(tmp_path / "cache.sqlite")) as conn:
+        plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN SELECT key FROM entries WHERE kind = ?",
+                                                          ("qr",)))
+    assert "COVERING INDEX entry_keys" in plan
+    assert Cache(tmp_path).keys("qr") == {f"k{i}" for i in range(50)} | {"new"}
+
+
 def test_the_audit_scanners_are_kept_in_the_cache_and_a_damaged_one_is_replaced(tmp_path, monkeypatch):
     """Blobs (the build's store for the audit's compiled scanners): what one build saved the next loads;
     an entry the prefilter finds damaged is compiled anew and written over the stored one."""
