@@ -39,8 +39,10 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import jinja2
 import mkdocs.commands.build as mkdocs_build
 from mkdocs import utils
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from .digests import code_digest, digest
@@ -249,3 +251,42 @@ def search_index(config):
     if search is None or not search.config.get("enabled", True):
         return None
     return getattr(search, "search_index", None)
+
+
+class VisibleTemplates:
+    """A theme's Jinja environment whose `list_templates` does not walk hidden folders (".icons": 14,000
+    of Material's 14,500 files, 0.07 s a build). `Files.add_files_from_theme` is all that asks it, and its
+    filter drops every name with a part that starts with "." ('.*' and '*/.*'), so the files it adds are
+    the same. Names are made as jinja2's FileSystemLoader makes them."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+
+    def list_templates(self, extensions=None, filter_func=None) -> list[str]:
+        loader = self.env.loader
+        if (type(loader) is not jinja2.FileSystemLoader or extensions is not None or filter_func is None
+                or filter_func(".hidden/x.css") or filter_func("a/.hidden/x.css")):  # a filter that keeps them
+            return self.env.list_templates(extensions, filter_func)
+        found = set()
+        for searchpath in loader.searchpath:
+            for dirpath, dirnames, filenames in os.walk(searchpath, followlinks=loader.followlinks):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for filename in filenames:
+                    name = os.path.join(dirpath, filename)[len(searchpath):].strip(os.path.sep).replace(os.path.sep, "/")
+                    found.add(name[2:] if name[:2] == "./" else name)
+        return [name for name in sorted(found) if filter_func(name)]
+
+
+@contextlib.contextmanager
+def theme_files_listed_visibly():
+    """MkDocs' Files.add_files_from_theme given a `VisibleTemplates` for one build."""
+    original = Files.add_files_from_theme
+
+    def add_files_from_theme(files: Files, env: jinja2.Environment, config) -> None:
+        original(files, VisibleTemplates(env), config)
+
+    Files.add_files_from_theme = add_files_from_theme
+    try:
+        yield
+    finally:
+        Files.add_files_from_theme = original

@@ -1177,13 +1177,13 @@ def test_a_notice_file_is_the_file_mkdocs_makes_from_the_same_arguments():
 
 
 def test_the_theme_files_are_those_mkdocs_adds_without_walking_hidden_folders(tmp_path):
-    """site._VisibleTemplates skips hidden folders (Material's 14,000 icons) when MkDocs lists the theme's
+    """mkdocs_pages.VisibleTemplates skips hidden folders (Material's 14,000 icons) when MkDocs lists the theme's
     files to copy: the same files, in the same order, from the same folders, with and without a custom_dir
     holding hidden and visible files of its own (one shadowing a theme file)."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
-    from generator.site import _theme_files_listed_visibly, _VisibleTemplates
+    from generator.mkdocs_pages import VisibleTemplates, theme_files_listed_visibly
 
     overrides = tmp_path / "overrides"
     for rel in ("main.html", "assets/x.css", "assets/.hidden/y.css", ".git/config", "a/.b/c.js", "a/.d.js",
@@ -1198,7 +1198,7 @@ def test_the_theme_files_are_those_mkdocs_adds_without_walking_hidden_folders(tm
         listings = []
         for visibly in (False, True):
             files = Files([])
-            with _theme_files_listed_visibly() if visibly else contextlib.nullcontext():
+            with theme_files_listed_visibly() if visibly else contextlib.nullcontext():
                 files.add_files_from_theme(config.theme.get_env(), config)
             listings.append([(f.src_uri, f.abs_src_path, f.dest_uri) for f in files])
         assert listings[0] == listings[1] and len(listings[0]) > 40
@@ -1206,7 +1206,7 @@ def test_the_theme_files_are_those_mkdocs_adds_without_walking_hidden_folders(tm
     assert any(path.startswith(str(overrides)) for _, path, _ in listings[1])
     # A filter that would keep hidden files gets the whole listing.
     env = config.theme.get_env()
-    assert _VisibleTemplates(env).list_templates(filter_func=lambda name: True) == env.list_templates()
+    assert VisibleTemplates(env).list_templates(filter_func=lambda name: True) == env.list_templates()
 
 
 def test_the_sitemap_made_from_stand_ins_is_the_one_the_template_renders(tmp_path):
