@@ -97,7 +97,12 @@ def _utf8_index(index):
 
 
 class ShellError(Exception):
-    pass
+    """A theme template this plugin cannot make notice pages or the sitemap from: `template` (its name)
+    and what is wrong with it, in Chinese, for the clerk (site.build_site adds what to do)."""
+
+    def __init__(self, template: str, problem: str):
+        super().__init__(problem)
+        self.template = template
 
 
 @dataclass
@@ -459,10 +464,12 @@ def sitemap_with_notices(output: str, urls: list[str]) -> str:
     marks = [str(markupsafe.escape(s)) for s in SITEMAP_STAND_INS]
     at = [output.find(m) for m in marks]
     if any(output.count(m) != 1 for m in marks) or not at[0] < at[1] < at[2]:
-        raise ShellError("the theme's sitemap does not write each page's address, escaped, exactly once")
+        raise ShellError("sitemap.xml", "主题的站点地图模板（sitemap.xml）没有把每个页面的地址转义后恰好写一次，"
+                         "无法据此列出公告页。")
     between = output[at[0] + len(marks[0]):at[1]]
     if output[at[1] + len(marks[1]):at[2]] != between:
-        raise ShellError("the theme's sitemap writes more than the address differently from page to page")
+        raise ShellError("sitemap.xml", "主题的站点地图模板（sitemap.xml）在各页面的条目中除地址外还写了不同的内容，"
+                         "无法据此列出公告页。")
     return output[:at[0]] + between.join(str(markupsafe.escape(url)) for url in urls) + output[at[2] + len(marks[2]):]
 
 
@@ -472,9 +479,10 @@ def _join(site_url: str | None, path: str) -> str:
 
 def _check_shell(text: str) -> tuple[str, str, str, str]:
     if text.count(CONTENT) != 1:
-        raise ShellError("the theme's page does not hold the page content exactly once")
+        raise ShellError("main.html", "主题的页面模板（main.html）没有把页面正文恰好放一次，无法据此生成公告页。")
     head, tail = text.split(CONTENT)
     canonical = f"notices/{SHELL_ID}/"
     if SHELL_ID in tail or head.count(SHELL_ID) != head.count(canonical) or head.count(canonical) > 1:
-        raise ShellError("the theme's page uses the page's address in an unexpected place")
+        raise ShellError("main.html", "主题的页面模板（main.html）在正文之前以外的位置、或不止一次用到了页面地址，"
+                         "无法据此生成公告页。")
     return head, "", tail, canonical

@@ -64,6 +64,22 @@ def _build_date(today: dt.date):
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+def _shell_advice(config, config_file: Path, template: str) -> str:
+    """What a clerk does about a theme template the notice pages cannot be made from: undo the change
+    to the county's copy (theme.custom_dir), or, where the template is the theme's own, install the
+    theme version the tool asks for."""
+    try:
+        env = config.theme.get_env()
+        _, filename, _ = env.loader.get_source(env, template)
+    except Exception:  # noqa: BLE001 - the advice below still holds
+        filename = None
+    custom = config.theme.custom_dir
+    if filename and custom and Path(filename).resolve().is_relative_to(Path(custom).resolve()):
+        shown = Path(os.path.relpath(filename, config_file.parent)).as_posix()
+        return f"请检查 {shown} 最近的改动：改回原样，或删除这个文件（改用主题自带的模板），然后重新生成。"
+    return "这个模板是主题自带的，说明安装的主题版本不对：请用 README 第一条命令（make site）重新安装，然后重新生成。"
+
+
 def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title: str, site_url: str,
                today: dt.date, search_words: list[str] = (), pdf_css: Path | None = None,
                cache: Cache | None = None, links: PageLinks | None = None) -> tuple[Path, list[Problem]]:
@@ -104,7 +120,9 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
             with (mkdocs_jieba.patched(plugin.cache) as jieba, PageMemo(plugin, plugin.template_scope, jieba).patched(),
                   theme_files_listed_visibly()):
                 mkdocs_build(config)
-    except (Abort, ConfigurationError, ShellError) as exc:
+    except ShellError as exc:
+        collect.messages.append(f"{exc}{_shell_advice(config, config_file, exc.template)}")
+    except (Abort, ConfigurationError) as exc:
         collect.messages.append(str(exc))
     finally:
         mkdocs_log.removeHandler(collect)

@@ -737,6 +737,49 @@ def test_theme_pages_from_the_build_cache_follow_the_theme_the_config_and_the_co
         change in ("content", "included"))
 
 
+@pytest.mark.parametrize("change", ["content twice", "address in the footer"])
+def test_a_page_template_notice_pages_cannot_be_made_from_fails_the_build_in_chinese(project, change):
+    """A changed main.html in site_overrides/ that does not hold the page content once, or writes the
+    page's address where a notice page's own cannot be put: the build fails, saying in Chinese which
+    template and what to do, and the site built before stays as it was."""
+    paths = ["--data", "data", "--content", "content", "--templates", "templates", "--config", "mkdocs.yml",
+             "--today", "2026-11-30", "--out", "site"]
+    first = run_generator("build", *paths, cwd=project)
+    assert first.returncode == 0, first.stderr
+    before = tree_bytes(project / "site")
+    main = project / "site_overrides" / "main.html"
+    block = ("{% block content %}{{ super() }}{{ page.content }}{% endblock %}" if change == "content twice" else
+             "{% block footer %}{{ super() }}<a href='{{ page.canonical_url }}'>本页</a>{% endblock %}")
+    main.write_text(main.read_text(encoding="utf-8") + block + "\n", encoding="utf-8")
+    done = run_generator("build", *paths, cwd=project)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and "the theme's" not in done.stderr
+    assert "主题的页面模板（main.html）" in done.stderr and "请检查 site_overrides/main.html 最近的改动" in done.stderr
+    assert ("正文恰好放一次" in done.stderr) is (change == "content twice")
+    assert tree_bytes(project / "site") == before
+
+
+def test_a_sitemap_template_the_notices_cannot_be_listed_with_is_refused_in_chinese(tmp_path):
+    """The sitemap refusals name the template, in Chinese; the advice points at the county's copy of a
+    template where there is one (main.html), else at installing the theme again (sitemap.xml)."""
+    import jinja2
+    from mkdocs.config import load_config
+
+    from generator.mkdocs_notices import SITEMAP_STAND_INS, ShellError, sitemap_with_notices
+    from generator.site import _shell_advice
+
+    (tmp_path / "docs").mkdir()
+    config = load_config(str(REPO / "mkdocs.yml"), docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"))
+    assert "请检查 site_overrides/main.html 最近的改动" in _shell_advice(config, REPO / "mkdocs.yml", "main.html")
+    assert "重新安装" in _shell_advice(config, REPO / "mkdocs.yml", "sitemap.xml")
+
+    for body in ("{{ u }}", "n={{ loop.index }} {{ u|e }}"):
+        template = jinja2.Template("<x>{% for u in pages %}<a>" + body + "</a>{% endfor %}</x>")
+        with pytest.raises(ShellError) as refused:
+            sitemap_with_notices(template.render(pages=SITEMAP_STAND_INS), ["u"])
+        assert str(refused.value).startswith("主题的站点地图模板（sitemap.xml）") and refused.value.template == "sitemap.xml"
+
+
 @pytest.mark.parametrize("fails", ["here", "everywhere", "in the child"])
 def test_a_spare_notices_folder_that_cannot_be_cleaned_is_put_aside_whole(tmp_path, monkeypatch, fails):
     """Where the spare cannot be made like a fresh folder (here: a folder in it cannot be emptied), it goes
