@@ -75,6 +75,9 @@ class Rendered:
     nav: list
     notices: dict[str, NoticePage] = field(default_factory=dict)  # notice id -> page content (HTML)
     blocks: dict[str, str] = field(default_factory=dict)  # placeholder in a page -> HTML put in after MkDocs
+    # Pages made from staff-edited content/: docs-relative path -> (the file as a clerk names it, its path),
+    # so that what MkDocs says of a page (a broken link) points at the file and line to change.
+    content_files: dict[str, tuple[str, Path]] = field(default_factory=dict)
 
     def with_blocks(self, text: str) -> str:
         """A page's text with its placeholders replaced, as the published page shows it."""
@@ -248,9 +251,10 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         pages["feed.xml"] = env.get_template("feed.xml.j2").render(
             views=views[:FEED_ENTRIES], notice_url=notice_url, **common)
 
-    explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes)
+    content_files: dict[str, tuple[str, Path]] = {}
+    explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes, content_files)
     mistakes.raise_if_any()
-    return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks)
+    return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks, content_files)
 
 
 class _NotKeyed(Exception):
@@ -384,9 +388,10 @@ def _by_month(views: list[NoticeView]) -> list[Month]:
 
 
 def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset, programs: dict[str, ProgramSpec],
-                    today: dt.date, common: dict, pages: dict[str, str], mistakes: _TemplateProblems
-                    ) -> list[tuple[str, str]]:
-    """content/*.md are templates too: figures come from policy/, never typed twice."""
+                    today: dt.date, common: dict, pages: dict[str, str], mistakes: _TemplateProblems,
+                    files: dict[str, tuple[str, Path]]) -> list[tuple[str, str]]:
+    """content/*.md are templates too: figures come from policy/, never typed twice. `files`: each
+    page's file, as a clerk names it, and its path."""
     policy = dataset.policy
 
     def standard(program: str):
@@ -398,7 +403,8 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
     explainers = []
     for path in sorted(content_dir.rglob("*.md")):
         rel = path.relative_to(content_dir).as_posix()
-        with mistakes.at(f"{content_dir.name}/{rel}"):
+        files[rel] = (f"{content_dir.name}/{rel}", path)
+        with mistakes.at(files[rel][0]):
             template = env.from_string(path.read_text(encoding="utf-8"))
             pages[rel] = template.render(link=_linker(rel), standard=standard, history=policy.history,
                                          programs=programs, **common)

@@ -10,6 +10,8 @@ import html
 import datetime as dt
 import logging
 import os
+import posixpath
+import re
 from pathlib import Path, PurePosixPath
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -95,6 +97,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
     mkdocs_log.addHandler(collect)
     old_level, mkdocs_log.propagate = mkdocs_log.level, False
     mkdocs_log.setLevel(logging.WARNING)
+    shell = None
     try:
         mkdocs_jieba.import_jieba()  # before the search plugin does (as it is configured, in load_config)
         with _build_date(today):
@@ -121,12 +124,81 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
                   theme_files_listed_visibly()):
                 mkdocs_build(config)
     except ShellError as exc:
-        collect.messages.append(f"{exc}{_shell_advice(config, config_file, exc.template)}")
+        shell = Problem("mkdocs", f"网站生成失败（MkDocs）：{exc}{_shell_advice(config, config_file, exc.template)}",
+                        str(config_file))
     except (Abort, ConfigurationError) as exc:
         collect.messages.append(str(exc))
     finally:
         mkdocs_log.removeHandler(collect)
         mkdocs_log.setLevel(old_level)
         mkdocs_log.propagate = True
-    problems = [Problem("mkdocs", f"网站生成失败（MkDocs）：{m}", str(config_file)) for m in collect.messages]
-    return site_dir, problems
+    problems = mkdocs_problems(collect.messages, rendered.content_files, str(config_file))
+    return site_dir, problems + ([shell] if shell is not None else [])
+
+
+# What MkDocs says, in English, of a link in a page (strict mode makes each a failure), and what a clerk does
+# about it. mkdocs/structure/pages.py, Page.path_to_url: "Doc file '<page>' contains <kind> '<link>', ...",
+# and " Did you mean '<link>'?" where it found a page the link may have meant.
+_LINK = re.compile(r"Doc file '(?P<page>[^']*)' contains (?P<kind>a link|an absolute link|an unrecognized relative "
+                   r"link) '(?P<url>[^']*)'")
+_MEANT = re.compile(r" Did you mean '(?P<url>[^']*)'\?$")
+# Page.validate_anchor_links, where `validation: links: anchors` is warn: the page is there, the heading not.
+_NO_ANCHOR = re.compile(r"' contains a link '[^']*', but (?:the doc '[^']*' does not contain an anchor|there is no such "
+                        r"anchor on this page)")
+_ABORTED = re.compile(r"Aborted with .* in strict mode!")
+_LINK_ADVICE = {
+    "a link": "链接“{url}”指向的页面不存在。请改成已有页面的 .md 文件名（从本页算起，例如首页写作 {home}），"
+              "或删除这个链接。",
+    "an absolute link": "链接“{url}”以“/”开头，网站放在子目录下时会打不开。请改成从本页算起的 .md 文件名"
+                        "（例如首页写作 {home}）。",
+    "an unrecognized relative link": "链接“{url}”不是网站中的页面。站内链接请写页面的 .md 文件名（从本页算起，"
+                                     "例如首页写作 {home}），站外链接请写以 https:// 开头的完整网址。",
+}
+
+
+def mkdocs_problems(messages: list[str], content_files: dict[str, tuple[str, Path]], config_file: str) -> list[Problem]:
+    """MkDocs' warnings and errors as problems a clerk can act on: a link in a page made from content/ at
+    its file and line, in Chinese, with what to do; a link in a page made from templates/ at the page;
+    anything else as MkDocs says it, at the configuration. MkDocs' closing "Aborted with N warnings" is
+    left out where the warnings themselves are there."""
+    problems: list[Problem] = []
+    for message in dict.fromkeys(messages):
+        link = _LINK.match(message)
+        if link is None:
+            if _ABORTED.fullmatch(message) and len(messages) > 1:
+                continue
+            problems.append(Problem("mkdocs", f"网站生成失败（MkDocs）：{message}"
+                                    "（如果看不懂怎么改，请撤回最近对 mkdocs.yml、content/ 或 templates/ 的改动，"
+                                    "或把这条信息转给技术人员。）", config_file))
+            continue
+        url = link["url"]
+        home = posixpath.relpath("index.md", posixpath.dirname(link["page"]) or ".")
+        if _NO_ANCHOR.search(message):
+            text = (f"链接“{url}”要跳到的小节（# 后面的部分）在那个页面里找不到。请对照那个页面的小标题改正，"
+                    "或删掉 # 及其后面的部分。")
+        else:
+            text = _LINK_ADVICE[link["kind"]].format(url=url, home=home)
+        meant = _MEANT.search(message)
+        if meant is not None:
+            text += f"是否想写“{meant['url']}”？"
+        source = content_files.get(link["page"])
+        if source is None:
+            problems.append(Problem("page-link", text + "这个页面由 templates/ 中的模板生成：请检查最近改过的模板里的这个链接；"
+                                    "没有改过模板的话，请把这条信息转给技术人员。", f"网站页面 {link['page']}"))
+            continue
+        shown, path = source
+        problems.append(Problem("page-link", text, shown, _line_of(path, url)))
+    return problems
+
+
+def _line_of(path: Path, url: str) -> int | None:
+    """The line of `path` that holds `url` as a Markdown link target ("](url"), else anywhere."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for needle in (f"]({url}", url):
+        for number, line in enumerate(lines, 1):
+            if needle in line:
+                return number
+    return None

@@ -198,6 +198,53 @@ def test_a_template_mistake_in_content_names_file_and_line(project):
     assert "Traceback" not in done.stderr and after == before
 
 
+def test_a_link_in_content_that_goes_nowhere_names_file_line_and_what_to_do_in_chinese(project):
+    """Links in content/ that would not open on the published site (a page that is not there, a link from
+    the server's root, a relative link to no page) each fail the build at their file and line, in Chinese,
+    with what to write instead; MkDocs' English and its closing "Aborted" line reach no one."""
+    def links(p: Path) -> None:
+        about = p / "content/about.md"
+        about.write_text(about.read_text(encoding="utf-8") + "\n见[说明](missing.md)。\n", encoding="utf-8")
+        explainer = p / "content/explainers/dibao.md"
+        lines = explainer.read_text(encoding="utf-8").splitlines()
+        lines += ["", "[本页](/explainers/dibao.md)", "", "[上一级](../foo)"]
+        explainer.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    done, before, after = built_then_broken(project, links)
+    assert done.returncode == 1
+    about_line = len((project / "content/about.md").read_text(encoding="utf-8").splitlines())
+    explainer_lines = len((project / "content/explainers/dibao.md").read_text(encoding="utf-8").splitlines())
+    assert (f"[page-link] content/about.md 第{about_line}行：链接“missing.md”指向的页面不存在。"
+            "请改成已有页面的 .md 文件名（从本页算起，例如首页写作 index.md）") in done.stderr, done.stderr
+    assert (f"[page-link] content/explainers/dibao.md 第{explainer_lines - 2}行：链接“/explainers/dibao.md”以“/”开头"
+            in done.stderr and "例如首页写作 ../index.md" in done.stderr and "是否想写“dibao.md”？" in done.stderr)
+    assert f"[page-link] content/explainers/dibao.md 第{explainer_lines}行：链接“../foo”不是网站中的页面" in done.stderr
+    assert "共 3 个错误" in done.stderr
+    assert "Doc file" not in done.stderr and "Aborted" not in done.stderr and "Traceback" not in done.stderr
+    assert after == before
+
+
+def test_what_mkdocs_says_of_links_reaches_the_clerk_in_chinese():
+    """The other messages: a heading a link names that is not there; a link in a page made from templates/
+    (no content file to point at); and anything not recognised, said as it is, with what to do."""
+    from generator.site import mkdocs_problems
+
+    anchor = ("Doc file 'about.md' contains a link 'explainers/dibao.md#nope', but the doc 'explainers/dibao.md' "
+              "does not contain an anchor '#nope'.")
+    generated = ("Doc file 'villages/990100101201.md' contains a link '../gone.md', but the target 'gone.md' is not "
+                 "found among documentation files.")
+    other = "Config value 'theme': Unrecognised theme name: 'nope'."
+    problems = mkdocs_problems([anchor, generated, generated, other, "Aborted with 3 warnings in strict mode!"],
+                               {"about.md": ("content/about.md", Path("/nonexistent/about.md"))}, "mkdocs.yml")
+    shown = [p.format() for p in problems]
+    assert len(shown) == 3, shown
+    assert shown[0].startswith("错误 [page-link] content/about.md：链接“explainers/dibao.md#nope”要跳到的小节")
+    assert shown[1].startswith("错误 [page-link] 网站页面 villages/990100101201.md：链接“../gone.md”指向的页面不存在。")
+    assert "首页写作 ../index.md" in shown[1] and "templates/" in shown[1]
+    assert shown[2].startswith("错误 [mkdocs] mkdocs.yml：网站生成失败（MkDocs）：Config value") and "技术人员" in shown[2]
+    assert [p.format() for p in mkdocs_problems(["Aborted with 1 warnings in strict mode!"], {}, "mkdocs.yml")]
+
+
 def test_bad_today_is_a_chinese_usage_error(project):
     done = run_generator("build", "--today", "30/11/2026", cwd=project)
     assert done.returncode == 2 and "日期应写成 YYYY-MM-DD" in done.stderr
