@@ -26,7 +26,7 @@ from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus,
 from .programs import ProgramSpec
 from .publicity import cn_date
 from .records import catalog
-from .report import BuildFailed, Problem
+from .report import BuildFailed, Problem, not_utf8
 
 LATEST_RESULTS_ON_HOME = 10
 FEED_ENTRIES = 50
@@ -116,7 +116,7 @@ def _finalize(value):
 
 def _environment(templates_dir: Path, cache: Cache | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.FileSystemLoader(str(templates_dir), encoding="utf-8-sig"),  # a byte-order mark dropped
         autoescape=True,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,
@@ -176,6 +176,12 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     pages: dict[str, str] = {}
 
     mistakes = _TemplateProblems()
+    # Files staff edit, saved by Notepad or WPS in the system's code page (GBK) rather than UTF-8: said
+    # at their file and line, all of them, before anything is rendered from them.
+    for folder, pattern, shown in ((templates_dir, "*.j2", "templates"), (content_dir, "*.md", content_dir.name)):
+        for path in sorted(folder.rglob(pattern)):
+            mistakes.not_utf8(path, f"{shown}/{path.relative_to(folder).as_posix()}")
+    mistakes.raise_if_any()
 
     notices: dict[str, NoticePage] = {}
     with mistakes.at(f"templates/{NOTICE_TEMPLATE}"):
@@ -340,6 +346,11 @@ class _TemplateProblems:
             self._add(Problem("template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
                               name, _template_line(exc)))
 
+    def not_utf8(self, path: Path, name: str) -> None:
+        problem = not_utf8(path, name)
+        if problem is not None:
+            self._add(problem)
+
     def _add(self, problem: Problem) -> None:
         if problem.format() not in self.seen:  # a mistake in a shared template shows once, not per page
             self.seen.add(problem.format())
@@ -405,7 +416,7 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
         rel = path.relative_to(content_dir).as_posix()
         files[rel] = (f"{content_dir.name}/{rel}", path)
         with mistakes.at(files[rel][0]):
-            template = env.from_string(path.read_text(encoding="utf-8"))
+            template = env.from_string(path.read_bytes().decode("utf-8-sig"))  # Notepad's byte-order mark dropped
             pages[rel] = template.render(link=_linker(rel), standard=standard, history=policy.history,
                                          programs=programs, **common)
         if rel.startswith("explainers/") and rel in pages:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 from .detect import redact
 
@@ -35,6 +36,22 @@ class Problem:
         if self.column:
             where += f" “{self.column}”"
         return redact(f"{self.severity.value} [{self.slug}] {where}：{self.message}")
+
+
+def not_utf8(path: Path, name: str) -> Problem | None:
+    """A problem where the file at `path` (`name`: as a clerk names it) is not UTF-8, with or without a
+    byte-order mark: staff edit pages and templates in Notepad or WPS, which may save in the system's
+    code page (GBK). At the line of the first byte that is not UTF-8. None where it is, or cannot be read
+    (its reader says so)."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except OSError:
+        return None
+    except UnicodeDecodeError as exc:
+        return Problem("not-utf8", "文件不是 UTF-8 编码（可能是用记事本或 WPS 存成了 ANSI/GBK 编码）。"
+                       "请用“另存为”，编码选 UTF-8，重新保存后再生成。", name, data.count(b"\n", 0, exc.start) + 1)
+    return None
 
 
 class BuildFailed(Exception):

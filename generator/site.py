@@ -24,7 +24,7 @@ from .mkdocs_pages import PageMemo, search_plugin, site_key, theme_files_listed_
 from .cache import Cache
 from .pdf import write_notice_pdfs
 from .render import Rendered
-from .report import Problem
+from .report import Problem, not_utf8
 
 
 def safe_join(root: Path, rel: str) -> Path:
@@ -66,6 +66,20 @@ def _build_date(today: dt.date):
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+# What MkDocs reads as text in the theme templates a county overrides.
+_THEME_TEXT = (".html", ".xml", ".j2", ".txt")
+
+
+def _theme_not_utf8(custom_dir: str | None, base: Path) -> list[Problem]:
+    """The templates in the theme's custom_dir (site_overrides/) that are not UTF-8, at their file and
+    line, before MkDocs reads them (it would stop at the first with a bare decoding error)."""
+    if not custom_dir or not os.path.isdir(custom_dir):
+        return []
+    return [p for p in (not_utf8(path, Path(os.path.relpath(path, base)).as_posix())
+                        for path in sorted(Path(custom_dir).rglob("*")) if path.suffix in _THEME_TEXT and path.is_file())
+            if p is not None]
+
+
 def _shell_advice(config, config_file: Path, template: str) -> str:
     """What a clerk does about a theme template the notice pages cannot be made from: undo the change
     to the county's copy (theme.custom_dir), or, where the template is the theme's own, install the
@@ -92,6 +106,9 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
         problems = write_notice_pdfs(rendered.notices, docs_dir, pdf_css, cache)
         if problems:
             return site_dir, problems
+    unreadable = not_utf8(config_file, str(config_file))
+    if unreadable is not None:
+        return site_dir, [unreadable]
     mkdocs_log = logging.getLogger("mkdocs")
     collect = _Collect()
     mkdocs_log.addHandler(collect)
@@ -103,6 +120,9 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
                                  site_name=html.escape(site_title), site_url=site_url, strict=True)
+            problems = _theme_not_utf8(config.theme.custom_dir, config_file.parent)
+            if problems:
+                return site_dir, problems
             user_dict = None
             if search_words:
                 # jieba keeps these whole, so a search for a village name finds its page.

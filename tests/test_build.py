@@ -224,6 +224,47 @@ def test_a_link_in_content_that_goes_nowhere_names_file_line_and_what_to_do_in_c
     assert after == before
 
 
+def test_content_and_templates_saved_as_gbk_are_named_with_their_line_and_a_byte_order_mark_is_read(project):
+    """Notepad or WPS saving a page or a template in the system's code page (GBK): every such file is named
+    in one run, at the line of the first character that is not UTF-8, with what to do; the old site stays.
+    A file saved as UTF-8 with a byte-order mark (Notepad's "UTF-8 with BOM") builds as without one."""
+    template = project / "templates/town.md.j2"
+    original = template.read_bytes()
+
+    def gbk(p: Path) -> None:
+        (p / "content/notes.md").write_bytes("# 说明\n\n乡镇办事指南。\n".encode("gbk"))
+        template.write_bytes(original + "{# 乡镇页 #}\n".encode("gbk"))
+
+    done, before, after = built_then_broken(project, gbk)
+    assert done.returncode == 1 and after == before and "Traceback" not in done.stderr
+    lines = original.count(b"\n")
+    assert f"[not-utf8] templates/town.md.j2 第{lines + 1}行：文件不是 UTF-8 编码" in done.stderr, done.stderr
+    assert "[not-utf8] content/notes.md 第1行" in done.stderr and "另存为" in done.stderr and "共 2 个错误" in done.stderr
+
+    (project / "content/notes.md").write_bytes("\ufeff---\ntitle: 办事指南\n---\n# 办事指南\n".encode("utf-8"))
+    template.write_bytes("\ufeff".encode("utf-8") + original)
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 0, done.stderr
+    notes = (project / "site/notes/index.html").read_text(encoding="utf-8")
+    assert "<title>办事指南 - " in notes
+    assert not [p for p in (project / "site").rglob("*.html") if "\ufeff" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("file", ["mkdocs.yml", "site_overrides/main.html"])
+def test_a_configuration_or_theme_template_saved_as_gbk_is_named_with_its_line(project, file):
+    """What MkDocs reads as text (its configuration, the theme templates a county overrides) is checked
+    the same way, before MkDocs would stop at it with a bare decoding error."""
+    path = project / file
+    lines = path.read_bytes().count(b"\n")
+
+    def gbk(p: Path) -> None:
+        path.write_bytes(path.read_bytes() + "{# 示范县 #}\n".encode("gbk"))
+
+    done, before, after = built_then_broken(project, gbk)
+    assert done.returncode == 1 and after == before and "Traceback" not in done.stderr
+    assert f"[not-utf8] {file} 第{lines + 1}行：文件不是 UTF-8 编码" in done.stderr, done.stderr
+
+
 def test_what_mkdocs_says_of_links_reaches_the_clerk_in_chinese():
     """The other messages: a heading a link names that is not there; a link in a page made from templates/
     (no content file to point at); and anything not recognised, said as it is, with what to do."""
