@@ -152,6 +152,7 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         warnings.append(Problem("no-chinese-font", "本机没有中文字体，本次不生成 PDF 打印版。" + FONT_HINT, "PDF",
                                 severity=Severity.WARNING))
     rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs, cache)
+    warnings += rendered.warnings
     gc.freeze()  # as above
 
     progress("生成网站")

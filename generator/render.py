@@ -11,12 +11,15 @@ import contextlib
 import datetime as dt
 import json
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import markupsafe
+import yaml
+from mkdocs.utils.meta import YAML_RE, SafeLoader as YamlSafeLoader
 
 from . import sources
 from .digests import code_digest
@@ -26,7 +29,7 @@ from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus,
 from .programs import ProgramSpec
 from .publicity import cn_date
 from .records import catalog
-from .report import BuildFailed, Problem, not_utf8
+from .report import BuildFailed, Problem, Severity, errors, not_utf8
 
 LATEST_RESULTS_ON_HOME = 10
 FEED_ENTRIES = 50
@@ -78,6 +81,7 @@ class Rendered:
     # Pages made from staff-edited content/: docs-relative path -> (the file as a clerk names it, its path),
     # so that what MkDocs says of a page (a broken link) points at the file and line to change.
     content_files: dict[str, tuple[str, Path]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)  # found while rendering; they do not stop the build
 
     def with_blocks(self, text: str) -> str:
         """A page's text with its placeholders replaced, as the published page shows it."""
@@ -260,7 +264,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     content_files: dict[str, tuple[str, Path]] = {}
     explainers = _render_content(env, content_dir, dataset, programs, today, common, pages, mistakes, content_files)
     mistakes.raise_if_any()
-    return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks, content_files)
+    return Rendered(pages, _nav(dataset, explainers, pages), notices, blocks, content_files, mistakes.warnings)
 
 
 class _NotKeyed(Exception):
@@ -357,8 +361,13 @@ class _TemplateProblems:
             self.problems.append(problem)
 
     def raise_if_any(self) -> None:
-        if self.problems:
+        """Stop the build where an error was found (warnings go on with the build: `warnings`)."""
+        if errors(self.problems):
             raise BuildFailed("render", self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -419,10 +428,49 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
             template = env.from_string(path.read_bytes().decode("utf-8-sig"))  # Notepad's byte-order mark dropped
             pages[rel] = template.render(link=_linker(rel), standard=standard, history=policy.history,
                                          programs=programs, **common)
+            found = _front_matter_problem(pages[rel], files[rel][0]) or _untitled(pages[rel], files[rel][0], rel)
+            if found is not None:
+                mistakes._add(found)
         if rel.startswith("explainers/") and rel in pages:
             title = next((line[2:].strip() for line in pages[rel].splitlines() if line.startswith("# ")), rel)
             explainers.append((title, rel))
     return explainers
+
+
+def _front_matter_problem(text: str, name: str) -> Problem | None:
+    """Front matter (between the first two "---" lines) that MkDocs would silently show as text, with the
+    page titled after its file name: where it is not YAML, or not "key: value" lines. As MkDocs reads it
+    (mkdocs.utils.meta.get_data); at the line of the mistake, counted in the page as rendered (a page's
+    Jinja rarely moves its first lines)."""
+    match = YAML_RE.match(text)
+    if match is None:
+        return None
+    try:
+        data = yaml.load(match.group(1), Loader=YamlSafeLoader)  # noqa: S506 - the safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and mark.line >= match.group(1).count("\n") and getattr(exc, "context_mark", None):
+            mark = exc.context_mark  # the end of the settings, where what was left open started
+        return Problem("front-matter", "页面开头两行 --- 之间的设置（标题等）格式不对，网站上会原样显示这几行。请检查这一行："
+                       "每行写成“名称: 内容”（英文半角冒号，后面留一个空格），引号、括号要成对；内容里有冒号或方括号的，整段加英文双引号。",
+                       name, mark.line + 2 if mark is not None else 2)
+    if not isinstance(data, dict):
+        return Problem("front-matter", "页面开头两行 --- 之间应当是“名称: 内容”形式的设置（英文半角冒号，例如“title: 低保政策解读”），"
+                       "现在不是，网站上会原样显示这几行。请改正，或删掉这两行 ---。", name, 2)
+    return None
+
+
+def _untitled(text: str, name: str, rel: str) -> Problem | None:
+    """A warning for a page with no title (front matter `title`, or a "# " heading): MkDocs titles it
+    after its file name, in Latin letters, in the menu and the browser tab."""
+    match = YAML_RE.match(text)
+    body = text[match.end():] if match else text
+    meta = yaml.load(match.group(1), Loader=YamlSafeLoader) if match else None  # noqa: S506 - checked above
+    if (isinstance(meta, dict) and meta.get("title")) or re.search(r"^#[ \t]+\S|<h1[\s>]", body, re.MULTILINE):
+        return None
+    stem = posixpath.splitext(posixpath.basename(rel))[0]
+    return Problem("page-untitled", f"页面没有标题，网站的菜单和浏览器标签上会显示文件名“{stem}”。请在正文第一行写“# 标题”。",
+                   name, None, None, Severity.WARNING)
 
 
 # Every page carries the whole nav: with a county's 200 villages in it each of 15,000 notice pages would

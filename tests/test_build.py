@@ -265,6 +265,31 @@ def test_a_configuration_or_theme_template_saved_as_gbk_is_named_with_its_line(p
     assert f"[not-utf8] {file} 第{lines + 1}行：文件不是 UTF-8 编码" in done.stderr, done.stderr
 
 
+def test_page_settings_mkdocs_would_show_as_text_fail_at_their_line_and_an_untitled_page_is_a_warning(project):
+    """Front matter that is not "key: value" YAML (MkDocs would silently show it on the page and title the
+    page after its file): an error at its line, each page in one run. A page without a title: a warning,
+    and the build goes on."""
+    def settings(p: Path) -> None:
+        (p / "content/a.md").write_text("---\ntitle: 说明: 第二版\n---\n# 说明\n", encoding="utf-8")
+        (p / "content/b.md").write_text("---\ntitle：全角冒号\n---\n# 说明\n", encoding="utf-8")
+        (p / "content/c.md").write_text("---\ntitle: 办事指南\ntags: [低保, 特困\n---\n# 办事指南\n", encoding="utf-8")
+
+    done, before, after = built_then_broken(project, settings)
+    assert done.returncode == 1 and after == before and "Traceback" not in done.stderr
+    assert "[front-matter] content/a.md 第2行" in done.stderr and "英文半角冒号" in done.stderr, done.stderr
+    assert "[front-matter] content/b.md 第2行" in done.stderr and "[front-matter] content/c.md 第3行" in done.stderr
+
+    for name in "abc":
+        (project / f"content/{name}.md").unlink()
+    (project / "content/untitled.md").write_text("只有正文，没有标题。\n", encoding="utf-8")
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "警告 [page-untitled] content/untitled.md：页面没有标题" in done.stderr + done.stdout
+    assert (project / "site/untitled/index.html").is_file()
+    about = (project / "content/about.md").read_text(encoding="utf-8")
+    assert "page-untitled] content/about.md" not in done.stderr + done.stdout and about.startswith("---")
+
+
 def test_what_mkdocs_says_of_links_reaches_the_clerk_in_chinese():
     """The other messages: a heading a link names that is not there; a link in a page made from templates/
     (no content file to point at); and anything not recognised, said as it is, with what to do."""
