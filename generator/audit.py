@@ -155,6 +155,43 @@ def _pdf_text(data: bytes) -> str:
         pdf.close()
 
 
+def pdf_unread_parts(data: bytes) -> list[str]:
+    """What of a PDF the audit does not read (it reads the text of each page and the metadata), in
+    Chinese: form fields and annotations other than links ("表单或批注"), embedded files ("附件"), and
+    pages without text, a scan ("扫描页"). [] for a PDF PDFium cannot open (the audit reports those)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except (pdfium.PdfiumError, ValueError, OSError):
+        return []
+    found = []
+    try:
+        annotated = pdfium_c.FPDF_GetFormType(pdf) != pdfium_c.FORMTYPE_NONE
+        scanned = False
+        for page in pdf:
+            for i in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
+                annot = pdfium_c.FPDFPage_GetAnnot(page, i)
+                annotated |= pdfium_c.FPDFAnnot_GetSubtype(annot) != pdfium_c.FPDF_ANNOT_LINK
+                pdfium_c.FPDFPage_CloseAnnot(annot)
+            textpage = page.get_textpage()
+            scanned |= not textpage.get_text_bounded(*_PDF_BOUNDS).strip()
+            textpage.close()
+            page.close()
+        if annotated:
+            found.append("表单或批注")
+        if pdfium_c.FPDFDoc_GetAttachmentCount(pdf) > 0:
+            found.append("附件")
+        if scanned:
+            found.append("扫描页")
+    except pdfium.PdfiumError:
+        return []
+    finally:
+        pdf.close()
+    return found
+
+
 def read_text(path: Path) -> str:
     return decode(path.read_bytes(), path.suffix.lower())
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 import yaml
+from mkdocs.utils import markdown_extensions as MARKDOWN_SUFFIXES
 from mkdocs.utils.meta import YAML_RE, SafeLoader as YamlSafeLoader
 
 from . import sources
@@ -29,6 +30,7 @@ from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus,
 from .programs import ProgramSpec
 from .publicity import cn_date
 from .records import catalog
+from .audit import pdf_unread_parts
 from .report import BuildFailed, Problem, Severity, errors, not_utf8
 
 LATEST_RESULTS_ON_HOME = 10
@@ -78,8 +80,9 @@ class Rendered:
     nav: list
     notices: dict[str, NoticePage] = field(default_factory=dict)  # notice id -> page content (HTML)
     blocks: dict[str, str] = field(default_factory=dict)  # placeholder in a page -> HTML put in after MkDocs
-    # Pages made from staff-edited content/: docs-relative path -> (the file as a clerk names it, its path),
-    # so that what MkDocs says of a page (a broken link) points at the file and line to change.
+    # Staff-edited content/: docs-relative path -> (the file as a clerk names it, its path), so that what
+    # MkDocs says of a page (a broken link) points at the file and line to change; the files that are not
+    # pages (.md) are copied to the site as they are (site.write_pages).
     content_files: dict[str, tuple[str, Path]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # found while rendering; they do not stop the build
 
@@ -184,7 +187,8 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
     # at their file and line, all of them, before anything is rendered from them.
     for folder, pattern, shown in ((templates_dir, "*.j2", "templates"), (content_dir, "*.md", content_dir.name)):
         for path in sorted(folder.rglob(pattern)):
-            mistakes.not_utf8(path, f"{shown}/{path.relative_to(folder).as_posix()}")
+            if not hidden(path.relative_to(folder).as_posix()):  # never published (MkDocs' exclude_docs)
+                mistakes.not_utf8(path, f"{shown}/{path.relative_to(folder).as_posix()}")
     mistakes.raise_if_any()
 
     notices: dict[str, NoticePage] = {}
@@ -411,7 +415,7 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
                     today: dt.date, common: dict, pages: dict[str, str], mistakes: _TemplateProblems,
                     files: dict[str, tuple[str, Path]]) -> list[tuple[str, str]]:
     """content/*.md are templates too: figures come from policy/, never typed twice. `files`: each
-    page's file, as a clerk names it, and its path."""
+    page's file, as a clerk names it, and its path; and the other files to publish (`_attachments`)."""
     policy = dataset.policy
 
     def standard(program: str):
@@ -421,8 +425,11 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
         return found
 
     explainers = []
+    _attachments(content_dir, files, mistakes)
     for path in sorted(content_dir.rglob("*.md")):
         rel = path.relative_to(content_dir).as_posix()
+        if hidden(rel):
+            continue  # MkDocs leaves it out of the site (exclude_docs): a deleted page kept in .trash/
         files[rel] = (f"{content_dir.name}/{rel}", path)
         with mistakes.at(files[rel][0]):
             template = env.from_string(path.read_bytes().decode("utf-8-sig"))  # Notepad's byte-order mark dropped
@@ -435,6 +442,75 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
             title = next((line[2:].strip() for line in pages[rel].splitlines() if line.startswith("# ")), rel)
             explainers.append((title, rel))
     return explainers
+
+
+# Files beside the pages in content/ that go onto the site as they are (a form as PDF, a flow chart):
+# only kinds whose content the audit reads, or that hold pictures only. Left out: names a system or an
+# editor leaves (Finder's .DS_Store, Explorer's Thumbs.db and desktop.ini, Office's ~$ lock files,
+# backups). Refused, with what to do: any other kind (office documents, archives, presentations: their
+# content is beyond the audit), a file of an allowed kind holding an archive or an office document, a
+# PDF with parts the audit does not read, a page whose extension MkDocs reads as Markdown without this
+# tool's templates, and the folders the site itself writes. Pictures, and PDFs of scanned pages, are
+# published with a warning: text in a picture is beyond any audit.
+_PUBLISHED_KINDS = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".txt"})
+_PICTURES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
+_LEFT_BY_SYSTEMS = ("thumbs.db", "desktop.ini")
+_BACKUPS = (".bak", ".tmp", ".swp", ".swo", "~")
+_CONTAINERS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")  # zip/Office, OLE, rar, 7z, gzip
+_SITE_FOLDERS = ("notices", "search", "assets")
+_ONLY_KINDS = ("只能发布 PDF、图片（png、jpg、gif、webp）、svg 和纯文本（txt）文件：Word、Excel、WPS、PPT、压缩包等文件里的内容"
+               "无法检查是否有个人信息。请另存为 PDF（或“打印”为 PDF）放在这里，并把页面里的链接改为 PDF 文件。")
+
+
+def hidden(rel: str) -> bool:
+    """A path with a part MkDocs leaves out of the site (exclude_docs' default: names starting with ".")."""
+    return any(part.startswith(".") for part in rel.split("/"))
+
+
+def _attachments(content_dir: Path, files: dict[str, tuple[str, Path]], mistakes: "_TemplateProblems") -> None:
+    for path in sorted(content_dir.rglob("*")):
+        rel = path.relative_to(content_dir).as_posix()
+        name = path.name.lower()
+        if (path.suffix == ".md" or not path.is_file() or hidden(rel) or name.startswith("~$")
+                or name in _LEFT_BY_SYSTEMS or name.endswith(_BACKUPS)):
+            continue
+        shown = f"{content_dir.name}/{rel}"
+        suffix = path.suffix.lower()
+        if name.endswith(MARKDOWN_SUFFIXES):
+            mistakes._add(Problem("page-suffix", "只有扩展名为小写 .md 的文件才按页面生成，这个文件会把模板原样发布出去。"
+                                  "请把扩展名改为 .md。", shown))
+            continue
+        if rel.split("/")[0] in _SITE_FOLDERS:
+            mistakes._add(Problem("attachment-folder", f"content/ 里的文件夹名 {rel.split('/')[0]} 留给网站自己用，"
+                                  "请把文件放到别的文件夹（例如 forms/、images/），并改正页面里的链接。", shown))
+            continue
+        if suffix not in _PUBLISHED_KINDS:
+            mistakes._add(Problem("attachment-not-auditable", _ONLY_KINDS, shown))
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""  # copying it says what is wrong (cli: a folder without permission)
+        if data.startswith(_CONTAINERS):
+            mistakes._add(Problem("attachment-not-auditable", f"这个文件的扩展名是 {suffix}，内容却是压缩包或 Office 文档。"
+                                  + _ONLY_KINDS, shown))
+            continue
+        if suffix in (".svg", ".txt"):
+            found = not_utf8(path, shown)
+            if found is not None:
+                mistakes._add(found)
+                continue
+        unread = pdf_unread_parts(data) if suffix == ".pdf" else []
+        if set(unread) - {"扫描页"}:
+            mistakes._add(Problem("attachment-not-auditable", f"PDF 里有{'和'.join(u for u in unread if u != '扫描页')}，"
+                                  "其中的内容无法检查是否有个人信息。请用“打印”为 PDF 重新生成一份（只保留页面上的文字）后放在这里。",
+                                  shown))
+            continue
+        if suffix in _PICTURES or unread:
+            what = "PDF 里有扫描页（图片）" if unread else "图片"
+            mistakes._add(Problem("image-unchecked", f"{what}里的文字无法自动检查。请确认其中没有姓名、身份证号、电话、住址等"
+                                  "个人信息；有的请删除这个文件。", shown, None, None, Severity.WARNING))
+        files[rel] = (shown, path)
 
 
 def _front_matter_problem(text: str, name: str) -> Problem | None:
@@ -461,16 +537,18 @@ def _front_matter_problem(text: str, name: str) -> Problem | None:
 
 
 def _untitled(text: str, name: str, rel: str) -> Problem | None:
-    """A warning for a page with no title (front matter `title`, or a "# " heading): MkDocs titles it
-    after its file name, in Latin letters, in the menu and the browser tab."""
+    """A warning for a page MkDocs titles after its file name: no `title` in its front matter, and its
+    first block is not a level-1 heading ("# 标题", or a line underlined with "===")."""
     match = YAML_RE.match(text)
-    body = text[match.end():] if match else text
     meta = yaml.load(match.group(1), Loader=YamlSafeLoader) if match else None  # noqa: S506 - checked above
-    if (isinstance(meta, dict) and meta.get("title")) or re.search(r"^#[ \t]+\S|<h1[\s>]", body, re.MULTILINE):
+    if isinstance(meta, dict) and meta.get("title"):
         return None
-    stem = posixpath.splitext(posixpath.basename(rel))[0]
-    return Problem("page-untitled", f"页面没有标题，网站的菜单和浏览器标签上会显示文件名“{stem}”。请在正文第一行写“# 标题”。",
-                   name, None, None, Severity.WARNING)
+    lines = (text[match.end():] if match else text).lstrip("\n").splitlines()
+    if lines and (re.match(r"#[ \t]+\S", lines[0]) or (len(lines) > 1 and lines[0].strip()
+                                                        and re.fullmatch(r"=+[ \t]*", lines[1]))):
+        return None
+    return Problem("page-untitled", "页面没有标题（开头没有 title 设置，正文第一行也不是“# 标题”），网站会用文件名作标题。"
+                   "请在正文第一行写“# 标题”。", name, None, None, Severity.WARNING)
 
 
 # Every page carries the whole nav: with a county's 200 villages in it each of 15,000 notice pages would

@@ -12,6 +12,7 @@ import logging
 import os
 import posixpath
 import re
+import shutil
 from pathlib import Path, PurePosixPath
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -40,6 +41,12 @@ def write_pages(rendered: Rendered, docs_dir: Path) -> None:
         path = safe_join(docs_dir, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    # The files beside the pages in content/ (a form as PDF, a picture): MkDocs copies them into the site.
+    for rel, (_, source) in sorted(rendered.content_files.items()):
+        if rel not in rendered.pages:
+            path = safe_join(docs_dir, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
 
 
 class _Collect(logging.Handler):
@@ -75,25 +82,30 @@ def _theme_not_utf8(custom_dir: str | None, base: Path) -> list[Problem]:
     line, before MkDocs reads them (it would stop at the first with a bare decoding error)."""
     if not custom_dir or not os.path.isdir(custom_dir):
         return []
-    return [p for p in (not_utf8(path, Path(os.path.relpath(path, base)).as_posix())
-                        for path in sorted(Path(custom_dir).rglob("*")) if path.suffix in _THEME_TEXT and path.is_file())
-            if p is not None]
+    problems = []
+    for path in sorted(Path(custom_dir).rglob("*")):
+        if path.suffix in _THEME_TEXT and path.is_file():
+            shown = Path(os.path.relpath(path, base)).as_posix()
+            found = not_utf8(path, shown)
+            if found is None and path.read_bytes().startswith(b"\xef\xbb\xbf"):
+                found = Problem("not-utf8", "文件开头有 BOM（记事本的“带 BOM 的 UTF-8”），每个页面都会多出一个看不见的字符。"
+                                "请另存为“UTF-8”（不带 BOM）后再生成。", shown, 1)
+            if found is not None:
+                problems.append(found)
+    return problems
 
 
 def _shell_advice(config, config_file: Path, template: str) -> str:
-    """What a clerk does about a theme template the notice pages cannot be made from: undo the change
-    to the county's copy (theme.custom_dir), or, where the template is the theme's own, install the
-    theme version the tool asks for."""
-    try:
-        env = config.theme.get_env()
-        _, filename, _ = env.loader.get_source(env, template)
-    except Exception:  # noqa: BLE001 - the advice below still holds
-        filename = None
+    """What a clerk does about a theme template the notice pages cannot be made from: undo the changes
+    to the county's copies of the theme's templates (theme.custom_dir: every one, as `template` may
+    include or extend any), or, where there are none, install the theme version the tool asks for."""
     custom = config.theme.custom_dir
-    if filename and custom and Path(filename).resolve().is_relative_to(Path(custom).resolve()):
-        shown = Path(os.path.relpath(filename, config_file.parent)).as_posix()
-        return f"请检查 {shown} 最近的改动：改回原样，或删除这个文件（改用主题自带的模板），然后重新生成。"
-    return "这个模板是主题自带的，说明安装的主题版本不对：请用 README 第一条命令（make site）重新安装，然后重新生成。"
+    copies = sorted(Path(os.path.relpath(path, config_file.parent)).as_posix()
+                    for path in Path(custom).rglob("*") if path.suffix in (".html", ".xml") and path.is_file()
+                    and not path.relative_to(custom).as_posix().startswith("assets/")) if custom and os.path.isdir(custom) else []
+    if copies:
+        return (f"请检查改过的主题模板（{'、'.join(copies)}）最近的改动，改回原样（可从本工具自带的同名文件复制）后重新生成。")
+    return "主题的模板没有改过，说明安装的主题版本不对：请用 README 第一条命令（make site）重新安装，然后重新生成。"
 
 
 def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title: str, site_url: str,
@@ -159,9 +171,9 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
 # What MkDocs says, in English, of a link in a page (strict mode makes each a failure), and what a clerk does
 # about it. mkdocs/structure/pages.py, Page.path_to_url: "Doc file '<page>' contains <kind> '<link>', ...",
 # and " Did you mean '<link>'?" where it found a page the link may have meant.
-_LINK = re.compile(r"Doc file '(?P<page>[^']*)' contains (?P<kind>a link|an absolute link|an unrecognized relative "
-                   r"link) '(?P<url>[^']*)'")
-_MEANT = re.compile(r" Did you mean '(?P<url>[^']*)'\?$")
+_LINK = re.compile(r"Doc file '(?P<page>.+?)' contains (?P<kind>a link|an absolute link|an unrecognized relative "
+                   r"link) '(?P<url>.+?)'(?:, but |, it was left as is)")
+_MEANT = re.compile(r" Did you mean '(?P<url>.+)'\?$")
 # Page.validate_anchor_links, where `validation: links: anchors` is warn: the page is there, the heading not.
 _NO_ANCHOR = re.compile(r"' contains a link '[^']*', but (?:the doc '[^']*' does not contain an anchor|there is no such "
                         r"anchor on this page)")
@@ -196,6 +208,9 @@ def mkdocs_problems(messages: list[str], content_files: dict[str, tuple[str, Pat
         if _NO_ANCHOR.search(message):
             text = (f"链接“{url}”要跳到的小节（# 后面的部分）在那个页面里找不到。请对照那个页面的小标题改正，"
                     "或删掉 # 及其后面的部分。")
+        elif link["kind"] == "a link" and posixpath.splitext(url.split("#")[0].split("?")[0])[1] not in ("", ".md"):
+            text = (f"链接“{url}”指向的文件不存在。请把这个文件放进 content/ 中链接所指的位置（从本页所在的文件夹算起），"
+                    "或改正链接里的文件名。")
         else:
             text = _LINK_ADVICE[link["kind"]].format(url=url, home=home)
         meant = _MEANT.search(message)

@@ -242,7 +242,9 @@ def test_content_and_templates_saved_as_gbk_are_named_with_their_line_and_a_byte
     assert "[not-utf8] content/notes.md 第1行" in done.stderr and "另存为" in done.stderr and "共 2 个错误" in done.stderr
 
     (project / "content/notes.md").write_bytes("\ufeff---\ntitle: 办事指南\n---\n# 办事指南\n".encode("utf-8"))
-    template.write_bytes("\ufeff".encode("utf-8") + original)
+    template.write_bytes(original)
+    hotline = project / "templates/_hotline.md.j2"  # included in pages: MkDocs' own reading would not drop its BOM
+    hotline.write_bytes("\ufeff".encode("utf-8") + hotline.read_bytes())
     done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
     assert done.returncode == 0, done.stderr
     notes = (project / "site/notes/index.html").read_text(encoding="utf-8")
@@ -250,19 +252,28 @@ def test_content_and_templates_saved_as_gbk_are_named_with_their_line_and_a_byte
     assert not [p for p in (project / "site").rglob("*.html") if "\ufeff" in p.read_text(encoding="utf-8")]
 
 
-@pytest.mark.parametrize("file", ["mkdocs.yml", "site_overrides/main.html"])
+@pytest.mark.parametrize("file", ["mkdocs.yml", "site_overrides/main.html", "BOM site_overrides/main.html"])
 def test_a_configuration_or_theme_template_saved_as_gbk_is_named_with_its_line(project, file):
     """What MkDocs reads as text (its configuration, the theme templates a county overrides) is checked
-    the same way, before MkDocs would stop at it with a bare decoding error."""
+    the same way, before MkDocs would stop at it with a bare decoding error; a theme template with a
+    byte-order mark too (MkDocs would put the mark into every page)."""
+    bom = file.startswith("BOM ")
+    file = file.removeprefix("BOM ")
     path = project / file
     lines = path.read_bytes().count(b"\n")
 
     def gbk(p: Path) -> None:
-        path.write_bytes(path.read_bytes() + "{# 示范县 #}\n".encode("gbk"))
+        if bom:
+            path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+        else:
+            path.write_bytes(path.read_bytes() + "{# 示范县 #}\n".encode("gbk"))
 
     done, before, after = built_then_broken(project, gbk)
     assert done.returncode == 1 and after == before and "Traceback" not in done.stderr
-    assert f"[not-utf8] {file} 第{lines + 1}行：文件不是 UTF-8 编码" in done.stderr, done.stderr
+    if bom:
+        assert f"[not-utf8] {file} 第1行：文件开头有 BOM" in done.stderr, done.stderr
+    else:
+        assert f"[not-utf8] {file} 第{lines + 1}行：文件不是 UTF-8 编码" in done.stderr, done.stderr
 
 
 def test_page_settings_mkdocs_would_show_as_text_fail_at_their_line_and_an_untitled_page_is_a_warning(project):
@@ -282,12 +293,105 @@ def test_page_settings_mkdocs_would_show_as_text_fail_at_their_line_and_an_untit
     for name in "abc":
         (project / f"content/{name}.md").unlink()
     (project / "content/untitled.md").write_text("只有正文，没有标题。\n", encoding="utf-8")
+    (project / "content/late.md").write_text("先是一段正文。\n\n# 后面的标题\n", encoding="utf-8")
+    (project / "content/setext.md").write_text("低保说明\n========\n\n正文。\n", encoding="utf-8")
     done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
     assert done.returncode == 0, done.stderr
-    assert "警告 [page-untitled] content/untitled.md：页面没有标题" in done.stderr + done.stdout
+    said = done.stderr + done.stdout
+    assert "警告 [page-untitled] content/untitled.md：页面没有标题" in said and "[page-untitled] content/late.md" in said
+    assert "content/setext.md" not in said
+    assert "<title>低保说明 - " in (project / "site/setext/index.html").read_text(encoding="utf-8")
     assert (project / "site/untitled/index.html").is_file()
     about = (project / "content/about.md").read_text(encoding="utf-8")
     assert "page-untitled] content/about.md" not in done.stderr + done.stdout and about.startswith("---")
+
+
+def _png() -> bytes:
+    """A 1x1 PNG, made here (no image in the repository)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def test_files_beside_the_pages_in_content_are_published_as_they_are_and_audited(project):
+    """A picture or a text file in content/ is on the site, byte for byte, where a page links it (the
+    picture with a warning: text in it cannot be checked); what systems and editors leave there is not.
+    Refused in one run, each with what to do: kinds the audit cannot read into (office documents,
+    presentations), an archive under an allowed name, PDFs with parts the audit does not read (an
+    embedded file, an annotation), a GBK text file, a page MkDocs would read without our templates, a
+    folder the site writes itself. A hidden folder is never read. A file holding an ID number fails the
+    audit; a linked file removed is said as such. Each time the old site stays."""
+    (project / "content/images").mkdir()
+    (project / "content/images/流程图.png").write_bytes(_png())
+    (project / "content/forms").mkdir()
+    (project / "content/forms/材料清单.txt").write_text("身份证复印件、户口簿复印件。\n", encoding="utf-8")
+    (project / "content/.DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (project / "content/forms/~$申请表.docx").write_bytes(b"lock")
+    (project / "content/forms/Thumbs.db").write_bytes(b"\xd0\xcf")
+    explainer = project / "content/explainers/dibao.md"
+    explainer.write_text(explainer.read_text(encoding="utf-8") + "\n![办理流程](../images/流程图.png)\n\n"
+                         "[材料清单](../forms/材料清单.txt)\n", encoding="utf-8")
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 0, done.stderr
+    site = project / "site"
+    assert (site / "images/流程图.png").read_bytes() == _png()
+    assert (site / "forms/材料清单.txt").read_bytes() == (project / "content/forms/材料清单.txt").read_bytes()
+    page = (site / "explainers/dibao/index.html").read_text(encoding="utf-8")
+    assert 'src="../../images/%E6%B5%81%E7%A8%8B%E5%9B%BE.png"' in page or 'src="../../images/流程图.png"' in page
+    assert "警告 [image-unchecked] content/images/流程图.png" in done.stderr + done.stdout
+    assert not [p for p in site.rglob("*") if p.name in (".DS_Store", "Thumbs.db") or p.name.startswith(("~$", "about.md"))]
+
+    (project / "content/about.md.bak").write_text("{# 旧版 #}\n", encoding="utf-8")
+    before = tree_bytes(site)
+    refused = ["forms/申请表.docx", "forms/演示.pptx", "forms/说明.odt", "forms/改名的压缩包.pdf", "forms/带附件.pdf",
+               "forms/带批注.pdf", "forms/旧说明.txt", "guide.markdown", "notices/x.png"]
+
+    def unpublishable(p: Path) -> None:
+        from io import BytesIO
+
+        from pypdf import PdfWriter
+        from pypdf.annotations import FreeText
+
+        for name in ("申请表.docx", "演示.pptx", "说明.odt", "改名的压缩包.pdf"):
+            (p / "content/forms" / name).write_bytes(b"PK\x03\x04" + b"\x00" * 26)
+        for name, add in (("带附件.pdf", lambda w: w.add_attachment("名单.txt", b"x")),
+                          ("带批注.pdf", lambda w: w.add_annotation(0, FreeText(text="备注", rect=(10, 10, 90, 40))))):
+            writer = PdfWriter()
+            writer.add_blank_page(200, 200)
+            add(writer)
+            out = BytesIO()
+            writer.write(out)
+            (p / "content/forms" / name).write_bytes(out.getvalue())
+        (p / "content/forms/旧说明.txt").write_bytes("办理须知\n".encode("gbk"))
+        (p / "content/guide.markdown").write_text("# 指南\n", encoding="utf-8")
+        (p / "content/notices").mkdir()
+        (p / "content/notices/x.png").write_bytes(_png())
+        (p / "content/.trash").mkdir()
+        (p / "content/.trash/old.md").write_bytes("# 旧页面 {{ 未闭合\n".encode("gbk"))  # never published: not read
+
+    unpublishable(project)
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 1 and tree_bytes(site) == before and "Traceback" not in done.stderr
+    for name in refused:
+        assert f"] content/{name}" in done.stderr, (name, done.stderr)
+    assert f"共 {len(refused)} 个错误" in done.stderr and ".trash" not in done.stderr and ".bak" not in done.stderr
+    assert "PDF 里有附件" in done.stderr and "PDF 里有表单或批注" in done.stderr and "内容却是压缩包或 Office 文档" in done.stderr
+    for name in refused:
+        (project / "content" / name).unlink()
+    (project / "content/forms/材料清单.txt").write_text(f"联系人证件号 {fake_id(7)}\n", encoding="utf-8")
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 1 and "审计未通过" in done.stderr and "forms/材料清单.txt" in done.stderr
+    assert fake_id(7) not in done.stdout + done.stderr and tree_bytes(site) == before
+
+    (project / "content/forms/材料清单.txt").unlink()
+    done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
+    assert done.returncode == 1 and tree_bytes(site) == before
+    assert "链接“../forms/材料清单.txt”指向的文件不存在。请把这个文件放进 content/" in done.stderr, done.stderr
 
 
 def test_what_mkdocs_says_of_links_reaches_the_clerk_in_chinese():
@@ -309,6 +413,11 @@ def test_what_mkdocs_says_of_links_reaches_the_clerk_in_chinese():
     assert "首页写作 ../index.md" in shown[1] and "templates/" in shown[1]
     assert shown[2].startswith("错误 [mkdocs] mkdocs.yml：网站生成失败（MkDocs）：Config value") and "技术人员" in shown[2]
     assert [p.format() for p in mkdocs_problems(["Aborted with 1 warnings in strict mode!"], {}, "mkdocs.yml")]
+    quoted = mkdocs_problems(["Doc file 'o'brien.md' contains a link 'it's.md', but the target is not found among "
+                              "documentation files. Did you mean 'its.md'?"],
+                             {"o'brien.md": ("content/o'brien.md", Path("/nonexistent"))}, "mkdocs.yml")
+    assert quoted[0].format().startswith("错误 [page-link] content/o'brien.md：链接“it's.md”指向的页面不存在") and \
+        "是否想写“its.md”？" in quoted[0].format()
 
 
 def test_bad_today_is_a_chinese_usage_error(project):

@@ -754,14 +754,16 @@ def test_a_page_template_notice_pages_cannot_be_made_from_fails_the_build_in_chi
     done = run_generator("build", *paths, cwd=project)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "the theme's" not in done.stderr
-    assert "主题的页面模板（main.html）" in done.stderr and "请检查 site_overrides/main.html 最近的改动" in done.stderr
+    assert "主题的页面模板（main.html）" in done.stderr
+    assert "请检查改过的主题模板（site_overrides/404.html、site_overrides/main.html）最近的改动，改回原样" in done.stderr
     assert ("正文恰好放一次" in done.stderr) is (change == "content twice")
     assert tree_bytes(project / "site") == before
 
 
 def test_a_sitemap_template_the_notices_cannot_be_listed_with_is_refused_in_chinese(tmp_path):
-    """The sitemap refusals name the template, in Chinese; the advice points at the county's copy of a
-    template where there is one (main.html), else at installing the theme again (sitemap.xml)."""
+    """The sitemap refusals name the template, in Chinese; the advice names the county's copies of the
+    theme's templates (any may be the one that changed: main.html extends and includes others), or, where
+    there are none (assets are not templates), says to install the theme again."""
     import jinja2
     from mkdocs.config import load_config
 
@@ -770,8 +772,13 @@ def test_a_sitemap_template_the_notices_cannot_be_listed_with_is_refused_in_chin
 
     (tmp_path / "docs").mkdir()
     config = load_config(str(REPO / "mkdocs.yml"), docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"))
-    assert "请检查 site_overrides/main.html 最近的改动" in _shell_advice(config, REPO / "mkdocs.yml", "main.html")
-    assert "重新安装" in _shell_advice(config, REPO / "mkdocs.yml", "sitemap.xml")
+    advice = _shell_advice(config, REPO / "mkdocs.yml", "sitemap.xml")
+    assert "（site_overrides/404.html、site_overrides/main.html）" in advice and "assets" not in advice
+    (tmp_path / "overrides" / "assets").mkdir(parents=True)
+    (tmp_path / "overrides" / "assets" / "x.html").write_text("<p>", encoding="utf-8")
+    config = load_config(str(REPO / "mkdocs.yml"), docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"),
+                         theme={"name": "material", "custom_dir": str(tmp_path / "overrides")})
+    assert "重新安装" in _shell_advice(config, REPO / "mkdocs.yml", "main.html")
 
     for body in ("{{ u }}", "n={{ loop.index }} {{ u|e }}"):
         template = jinja2.Template("<x>{% for u in pages %}<a>" + body + "</a>{% endfor %}</x>")
