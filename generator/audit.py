@@ -41,7 +41,15 @@ DATA_FILE_SUFFIXES = frozenset({
     ".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".yaml", ".yml", ".sqlite", ".db",
     ".doc", ".docx", ".wps", ".zip", ".rar", ".7z", ".tar", ".tgz", ".bz2", ".xz", ".xlsb", ".numbers", ".dbf",
     ".mdb", ".accdb", ".sav", ".dta",
+    # Presentations, other office and e-document formats (.dps/.dpt: WPS; .ofd: China's e-document format).
+    ".ppt", ".pptx", ".pptm", ".pps", ".ppsx", ".dps", ".dpt", ".odt", ".odp", ".odg", ".ofd", ".rtf", ".docm",
+    ".dot", ".dotx", ".xlt", ".xltx", ".wpt", ".pages", ".key", ".epub", ".cab", ".iso", ".zst", ".lz", ".lzma",
 })
+# Containers whatever a file is called (a roster.xlsx renamed to .pdf or .png): zip, and the office,
+# OpenDocument, WPS and e-book formats built on it; OLE (old Office, WPS); rar; 7z. And gzip, under
+# any name but the sitemap's (ALLOWED_GZ).
+CONTAINER_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf")
+GZIP_MAGIC = b"\x1f\x8b"
 # The one compressed file a site legitimately holds (MkDocs writes it); any other .gz is an archive.
 ALLOWED_GZ = ("sitemap.xml.gz",)
 def _name_headers() -> tuple[frozenset[str], dict[str, tuple[str, str]]]:
@@ -400,8 +408,9 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
     data = read_bytes(path) if data is None else data
     suffix = path.suffix.lower()
     markup = suffix in (".html", ".htm", ".xml", ".svg", ".json", ".js")
-    is_archive = suffix == ".gz" and path.name not in ALLOWED_GZ
-    data_file = (suffix in DATA_FILE_SUFFIXES or is_archive) and not (data_mode and suffix in (".yaml", ".yml"))
+    is_archive = (suffix == ".gz" or data.startswith(GZIP_MAGIC)) and path.name not in ALLOWED_GZ
+    data_file = ((suffix in DATA_FILE_SUFFIXES or is_archive or data.startswith(CONTAINER_MAGIC))
+                 and not (data_mode and suffix in (".yaml", ".yml")))
     if name_clean is None:
         name_clean = prefilter is not None and prefilter.clean_name(_name_to_check(path.name, rel, automaton))
     content_clean = prefilter is not None and prefilter.clean(data, suffix, markup)

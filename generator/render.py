@@ -30,7 +30,7 @@ from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus,
 from .programs import ProgramSpec
 from .publicity import cn_date
 from .records import catalog
-from .audit import pdf_unread_parts
+from .audit import CONTAINER_MAGIC, GZIP_MAGIC, pdf_unread_parts
 from .report import BuildFailed, Problem, Severity, errors, not_utf8
 
 LATEST_RESULTS_ON_HOME = 10
@@ -456,7 +456,7 @@ _PUBLISHED_KINDS = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", 
 _PICTURES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 _LEFT_BY_SYSTEMS = ("thumbs.db", "desktop.ini")
 _BACKUPS = (".bak", ".tmp", ".swp", ".swo", "~")
-_CONTAINERS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")  # zip/Office, OLE, rar, 7z, gzip
+_CONTAINERS = CONTAINER_MAGIC + (GZIP_MAGIC,)  # as the audit finds them (audit.data_file)
 _SITE_FOLDERS = ("notices", "search", "assets")
 _ONLY_KINDS = ("只能发布 PDF、图片（png、jpg、gif、webp）、svg 和纯文本（txt）文件：Word、Excel、WPS、PPT、压缩包等文件里的内容"
                "无法检查是否有个人信息。请另存为 PDF（或“打印”为 PDF）放在这里，并把页面里的链接改为 PDF 文件。")

@@ -219,6 +219,23 @@ def test_archives_and_other_spreadsheets_are_data_files(tmp_path, name):
     assert "data-file" in [f.kind for f in audit(site_with(tmp_path, name, b"\x1f\x8b\x08\x00" + b"\x00" * 64))]
 
 
+@pytest.mark.parametrize(("name", "head"), [
+    ("forms/说明.pptx", b"PK\x03\x04"), ("forms/说明.odt", b"PK\x03\x04"), ("forms/说明.ofd", b"PK\x03\x04"),
+    ("forms/说明.ppt", b"\xd0\xcf\x11\xe0"), ("forms/名单.pdf", b"PK\x03\x04"), ("images/名单.png", b"\xd0\xcf\x11\xe0"),
+    ("forms/名单.txt", b"Rar!\x1a\x07"), ("forms/名单.html", b"7z\xbc\xaf\x27\x1c"), ("search/x.json", b"\x1f\x8b\x08\x00"),
+])
+def test_office_files_and_archives_are_data_files_by_their_suffix_or_their_first_bytes(tmp_path, name, head):
+    """Presentations and e-documents, and a container under any name (a roster.xlsx renamed to .pdf): the
+    audit cannot read into them."""
+    assert "data-file" in [f.kind for f in audit(site_with(tmp_path, name, head + b"\x00" * 64))]
+
+
+def test_the_sitemap_may_be_gzip_and_a_page_may_start_like_text(tmp_path):
+    root = site_with(tmp_path, "sitemap.xml.gz", gzip.compress(b"<urlset></urlset>"))
+    (root / "PKG.html").write_text("PK 说明", encoding="utf-8")
+    assert audit(root) == []
+
+
 def test_a_tar_padded_with_nuls_is_still_read(tmp_path):
     import io
     import tarfile
