@@ -197,7 +197,7 @@ def render(dataset: Dataset, public: list[PublicNotice], decisions: dict[str, De
         notices, found = render_notice_pages(env, views, common, dataset.site.base_url, today, pdfs, templates_dir,
                                              cache, dataset.file_keys)
         for problem in found:
-            mistakes._add(problem)
+            mistakes.add(problem)
 
     blocks: dict[str, str] = {}
     list_template = env.get_template(NOTICE_LIST_TEMPLATE)
@@ -348,18 +348,18 @@ class _TemplateProblems:
         try:
             yield
         except jinja2.TemplateSyntaxError as exc:
-            self._add(Problem("template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。",
+            self.add(Problem("template-syntax", "模板语法错误，请检查这一行的 {{ }} 和 {% %} 是否成对。",
                               name, exc.lineno))
         except jinja2.UndefinedError as exc:
-            self._add(Problem("template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
+            self.add(Problem("template-undefined", f"模板引用了不存在的值（{exc.message}），请检查拼写。",
                               name, _template_line(exc)))
 
     def not_utf8(self, path: Path, name: str) -> None:
         problem = not_utf8(path, name)
         if problem is not None:
-            self._add(problem)
+            self.add(problem)
 
-    def _add(self, problem: Problem) -> None:
+    def add(self, problem: Problem) -> None:
         if problem.format() not in self.seen:  # a mistake in a shared template shows once, not per page
             self.seen.add(problem.format())
             self.problems.append(problem)
@@ -435,9 +435,9 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
             template = env.from_string(path.read_bytes().decode("utf-8-sig"))  # Notepad's byte-order mark dropped
             pages[rel] = template.render(link=_linker(rel), standard=standard, history=policy.history,
                                          programs=programs, **common)
-            found = _front_matter_problem(pages[rel], files[rel][0]) or _untitled(pages[rel], files[rel][0], rel)
+            found = _page_settings_problem(pages[rel], files[rel][0])
             if found is not None:
-                mistakes._add(found)
+                mistakes.add(found)
         if rel.startswith("explainers/") and rel in pages:
             title = next((line[2:].strip() for line in pages[rel].splitlines() if line.startswith("# ")), rel)
             explainers.append((title, rel))
@@ -477,72 +477,65 @@ def _attachments(content_dir: Path, files: dict[str, tuple[str, Path]], mistakes
         shown = f"{content_dir.name}/{rel}"
         suffix = path.suffix.lower()
         if name.endswith(MARKDOWN_SUFFIXES):
-            mistakes._add(Problem("page-suffix", "只有扩展名为小写 .md 的文件才按页面生成，这个文件会把模板原样发布出去。"
+            mistakes.add(Problem("page-suffix", "只有扩展名为小写 .md 的文件才按页面生成，这个文件会把模板原样发布出去。"
                                   "请把扩展名改为 .md。", shown))
             continue
         if rel.split("/")[0] in _SITE_FOLDERS:
-            mistakes._add(Problem("attachment-folder", f"content/ 里的文件夹名 {rel.split('/')[0]} 留给网站自己用，"
+            mistakes.add(Problem("attachment-folder", f"content/ 里的文件夹名 {rel.split('/')[0]} 留给网站自己用，"
                                   "请把文件放到别的文件夹（例如 forms/、images/），并改正页面里的链接。", shown))
             continue
         if suffix not in _PUBLISHED_KINDS:
-            mistakes._add(Problem("attachment-not-auditable", _ONLY_KINDS, shown))
+            mistakes.add(Problem("attachment-not-auditable", _ONLY_KINDS, shown))
             continue
         try:
             data = path.read_bytes()
         except OSError:
             data = b""  # copying it says what is wrong (cli: a folder without permission)
         if data.startswith(_CONTAINERS):
-            mistakes._add(Problem("attachment-not-auditable", f"这个文件的扩展名是 {suffix}，内容却是压缩包或 Office 文档。"
+            mistakes.add(Problem("attachment-not-auditable", f"这个文件的扩展名是 {suffix}，内容却是压缩包或 Office 文档。"
                                   + _ONLY_KINDS, shown))
             continue
         if suffix in (".svg", ".txt"):
             found = not_utf8(path, shown)
             if found is not None:
-                mistakes._add(found)
+                mistakes.add(found)
                 continue
         unread = pdf_unread_parts(data) if suffix == ".pdf" else []
         if set(unread) - {"扫描页"}:
-            mistakes._add(Problem("attachment-not-auditable", f"PDF 里有{'和'.join(u for u in unread if u != '扫描页')}，"
+            mistakes.add(Problem("attachment-not-auditable", f"PDF 里有{'和'.join(u for u in unread if u != '扫描页')}，"
                                   "其中的内容无法检查是否有个人信息。请用“打印”为 PDF 重新生成一份（只保留页面上的文字）后放在这里。",
                                   shown))
             continue
         if suffix in _PICTURES or unread:
             what = "PDF 里有扫描页（图片）" if unread else "图片"
-            mistakes._add(Problem("image-unchecked", f"{what}里的文字无法自动检查。请确认其中没有姓名、身份证号、电话、住址等"
+            mistakes.add(Problem("image-unchecked", f"{what}里的文字无法自动检查。请确认其中没有姓名、身份证号、电话、住址等"
                                   "个人信息；有的请删除这个文件。", shown, None, None, Severity.WARNING))
         files[rel] = (shown, path)
 
 
-def _front_matter_problem(text: str, name: str) -> Problem | None:
-    """Front matter (between the first two "---" lines) that MkDocs would silently show as text, with the
-    page titled after its file name: where it is not YAML, or not "key: value" lines. As MkDocs reads it
-    (mkdocs.utils.meta.get_data); at the line of the mistake, counted in the page as rendered (a page's
-    Jinja rarely moves its first lines)."""
+def _page_settings_problem(text: str, name: str) -> Problem | None:
+    """A page's front matter (between the first two "---" lines) as MkDocs reads it (mkdocs.utils.meta.
+    get_data): an error where MkDocs would silently show it as text and title the page after its file (not
+    YAML, or not "key: value" lines), at the line of the mistake counted in the page as rendered (a page's
+    Jinja rarely moves its first lines); a warning where the page gets its file's name as title all the
+    same (no `title`, and its first block is not a level-1 heading: "# 标题", or a line underlined "===")."""
     match = YAML_RE.match(text)
-    if match is None:
-        return None
-    try:
-        data = yaml.load(match.group(1), Loader=YamlSafeLoader)  # noqa: S506 - the safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None and mark.line >= match.group(1).count("\n") and getattr(exc, "context_mark", None):
-            mark = exc.context_mark  # the end of the settings, where what was left open started
-        return Problem("front-matter", "页面开头两行 --- 之间的设置（标题等）格式不对，网站上会原样显示这几行。请检查这一行："
-                       "每行写成“名称: 内容”（英文半角冒号，后面留一个空格），引号、括号要成对；内容里有冒号或方括号的，整段加英文双引号。",
-                       name, mark.line + 2 if mark is not None else 2)
-    if not isinstance(data, dict):
-        return Problem("front-matter", "页面开头两行 --- 之间应当是“名称: 内容”形式的设置（英文半角冒号，例如“title: 低保政策解读”），"
-                       "现在不是，网站上会原样显示这几行。请改正，或删掉这两行 ---。", name, 2)
-    return None
-
-
-def _untitled(text: str, name: str, rel: str) -> Problem | None:
-    """A warning for a page MkDocs titles after its file name: no `title` in its front matter, and its
-    first block is not a level-1 heading ("# 标题", or a line underlined with "===")."""
-    match = YAML_RE.match(text)
-    meta = yaml.load(match.group(1), Loader=YamlSafeLoader) if match else None  # noqa: S506 - checked above
-    if isinstance(meta, dict) and meta.get("title"):
-        return None
+    meta = None
+    if match is not None:
+        try:
+            meta = yaml.load(match.group(1), Loader=YamlSafeLoader)  # noqa: S506 - the safe loader
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            if mark is not None and mark.line >= match.group(1).count("\n") and getattr(exc, "context_mark", None):
+                mark = exc.context_mark  # the end of the settings, where what was left open started
+            return Problem("front-matter", "页面开头两行 --- 之间的设置（标题等）格式不对，网站上会原样显示这几行。请检查这一行："
+                           "每行写成“名称: 内容”（英文半角冒号，后面留一个空格），引号、括号要成对；内容里有冒号或方括号的，整段加英文双引号。",
+                           name, mark.line + 2 if mark is not None else 2)
+        if not isinstance(meta, dict):
+            return Problem("front-matter", "页面开头两行 --- 之间应当是“名称: 内容”形式的设置（英文半角冒号，例如“title: 低保政策解读”），"
+                           "现在不是，网站上会原样显示这几行。请改正，或删掉这两行 ---。", name, 2)
+        if meta.get("title"):
+            return None
     lines = (text[match.end():] if match else text).lstrip("\n").splitlines()
     if lines and (re.match(r"#[ \t]+\S", lines[0]) or (len(lines) > 1 and lines[0].strip()
                                                         and re.fullmatch(r"=+[ \t]*", lines[1]))):

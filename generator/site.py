@@ -100,9 +100,13 @@ def _shell_advice(config, config_file: Path, template: str) -> str:
     to the county's copies of the theme's templates (theme.custom_dir: every one, as `template` may
     include or extend any), or, where there are none, install the theme version the tool asks for."""
     custom = config.theme.custom_dir
-    copies = sorted(Path(os.path.relpath(path, config_file.parent)).as_posix()
-                    for path in Path(custom).rglob("*") if path.suffix in (".html", ".xml") and path.is_file()
-                    and not path.relative_to(custom).as_posix().startswith("assets/")) if custom and os.path.isdir(custom) else []
+    copies = []
+    if custom and os.path.isdir(custom):
+        for path in Path(custom).rglob("*"):
+            if (path.suffix in (".html", ".xml") and path.is_file()
+                    and not path.relative_to(custom).as_posix().startswith("assets/")):  # static files, not templates
+                copies.append(Path(os.path.relpath(path, config_file.parent)).as_posix())
+    copies.sort()
     if copies:
         return (f"请检查改过的主题模板（{'、'.join(copies)}）最近的改动，改回原样（可从本工具自带的同名文件复制）后重新生成。")
     return "主题的模板没有改过，说明安装的主题版本不对：请用 README 第一条命令（make site）重新安装，然后重新生成。"
