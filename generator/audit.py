@@ -2,7 +2,8 @@
 
 Every file is read in several forms, because a value can hide in any of them: as
 written, with JSON \\u escapes and HTML entities decoded, with tags removed (a
-number split by <span>), URL-decoded, and for PDFs their extracted text. File and
+number split by <span>), URL-decoded, and for PDFs (under any name) all a reader
+sees or copies: pages, notes, form fields, bookmarks, properties (audit_pdf). File and
 folder names are checked too, data files (csv, xlsx, yaml, archives …) are
 findings by themselves, and roster name cells must be masked.
 
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from .audit_pdf import PDF_MAGIC, is_pdf, read_pdf
 from .audit_scan import CompiledStore, Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
@@ -134,91 +136,53 @@ class RawValues:
         return automaton
 
 
-# A PDF's text is read where a reader could copy it from: every page, also beyond the page's edges
-# (the bounds below), and the document's metadata (a title or an author can hold a name).
-_PDF_BOUNDS = (-1e7, -1e7, 1e7, 1e7)
-UNREADABLE_PDF = "\x00unreadable-pdf"
-
-
-def _pdf_text(data: bytes) -> str:
-    """What PDFium (pypdfium2, the engine of Chrome's viewer) extracts: a dozen times faster than
-    pypdf on the printed notices, and it reads characters outside the Basic Multilingual Plane."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except (pdfium.PdfiumError, ValueError, OSError):
-        return UNREADABLE_PDF  # reported, not a crash
-    try:
-        parts = [value for value in pdf.get_metadata_dict(skip_empty=True).values()]
-        for page in pdf:
-            textpage = page.get_textpage()
-            parts.append(textpage.get_text_bounded(*_PDF_BOUNDS))
-            textpage.close()
-            page.close()
-        return "\n".join(parts)
-    except pdfium.PdfiumError:
-        return UNREADABLE_PDF
-    finally:
-        pdf.close()
-
-
-def pdf_unread_parts(data: bytes) -> list[str]:
-    """What of a PDF the audit does not read (it reads the text of each page and the metadata), in
-    Chinese: form fields and annotations other than links ("表单或批注"), embedded files ("附件"), and
-    pages without text, a scan ("扫描页"). [] for a PDF PDFium cannot open (the audit reports those)."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except (pdfium.PdfiumError, ValueError, OSError):
-        return []
-    found = []
-    try:
-        annotated = pdfium_c.FPDF_GetFormType(pdf) != pdfium_c.FORMTYPE_NONE
-        scanned = False
-        for page in pdf:
-            for i in range(pdfium_c.FPDFPage_GetAnnotCount(page)):
-                annot = pdfium_c.FPDFPage_GetAnnot(page, i)
-                annotated |= pdfium_c.FPDFAnnot_GetSubtype(annot) != pdfium_c.FPDF_ANNOT_LINK
-                pdfium_c.FPDFPage_CloseAnnot(annot)
-            textpage = page.get_textpage()
-            scanned |= not textpage.get_text_bounded(*_PDF_BOUNDS).strip()
-            textpage.close()
-            page.close()
-        if annotated:
-            found.append("表单或批注")
-        if pdfium_c.FPDFDoc_GetAttachmentCount(pdf) > 0:
-            found.append("附件")
-        if scanned:
-            found.append("扫描页")
-    except pdfium.PdfiumError:
-        return []
-    finally:
-        pdf.close()
-    return found
-
-
-def read_text(path: Path) -> str:
-    return decode(path.read_bytes(), path.suffix.lower())
-
-
 def decode(data: bytes, suffix: str) -> str:
     if suffix == ".gz":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error):
             pass  # not really gzip: scan the bytes as they are
-    if suffix == ".pdf":
-        return _pdf_text(data)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", errors="replace")  # Excel's "Unicode text" export, among others
     text = data.decode("utf-8", errors="replace")
     if len(data) > 16 and data.count(b"\x00") > len(data) // 4:
         # NUL-heavy: BOM-less UTF-16, or padding (a tar): read it both ways, never just the guess.
         text += "\n" + data.decode("utf-16-le", errors="replace") + "\n" + data.decode("utf-16-be", errors="replace")
+    if data.startswith(PNG_MAGIC):
+        text += "".join("\n" + t for t in png_compressed_texts(data))
     return text
+
+
+# A picture's own text (a PNG's tEXt and eXIf chunks, a JPEG's EXIF, XMP and comments) is in its bytes as
+# written, and read as they are; a PNG may also hold text deflated (zTXt, and iTXt with its flag set).
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PNG_TEXT_MAX = 1 << 20  # read of all chunks at most: deflated text can unpack to far more (a "zip bomb")
+
+
+def png_compressed_texts(data: bytes) -> list[str]:
+    """The deflated text chunks of a PNG, inflated (PNG_TEXT_MAX bytes in all at most); a chunk that does
+    not inflate is left out."""
+    found, at, budget = [], len(PNG_MAGIC), PNG_TEXT_MAX
+    while at + 8 <= len(data) and budget > 0:
+        size, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        start, at = at + 8, at + 12 + size
+        if kind not in (b"zTXt", b"iTXt"):
+            continue
+        keyword, _, rest = data[start:start + size].partition(b"\x00")
+        if kind == b"zTXt":
+            deflated = rest[1:]  # after the compression method
+        elif kind == b"iTXt" and rest[:1] == b"\x01":
+            _, _, rest = rest[2:].partition(b"\x00")  # the language tag
+            _, _, deflated = rest.partition(b"\x00")  # the translated keyword
+        else:
+            continue
+        try:
+            inflated = zlib.decompressobj().decompress(deflated, budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        found.append(keyword.decode("latin-1") + " " + inflated.decode("utf-8", "replace"))
+    return found
 
 
 def variants(text: str, markup: bool) -> list[str]:
@@ -430,9 +394,16 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
                          for f in _raw_findings(urllib.parse.unquote(rel), "", automaton, True)]
     if content_clean:
         return findings + (_roster_name_findings(data.decode("utf-8", "replace"), shown) if rosters else [])
-    text = decode(data, suffix)
-    if text == UNREADABLE_PDF:
-        return findings + [Finding(shown, None, "data-file", shown, note="PDF 无法读取文字，无法审计")]
+    if suffix == ".pdf" or is_pdf(data):  # a PDF under any name (a scan saved as .png) is read as one
+        read = read_pdf(data)
+        if read is None and (suffix == ".pdf" or data.startswith(PDF_MAGIC)):
+            return findings + [Finding(shown, None, "data-file", shown, note="PDF 无法读取文字（可能设了密码），无法审计")]
+        if read is not None and read.embedded:
+            findings.append(Finding(shown, None, "data-file", shown,
+                                    note="PDF 里嵌入了文件、音视频或 XFA 表单，审计读不到其中内容"))
+        text = read.text if suffix == ".pdf" else decode(data, suffix) + ("\n" + read.text if read else "")
+    else:
+        text = decode(data, suffix)
     seen: set[tuple[str, str]] = set()
     for i, form in enumerate(variants(text, markup)):
         for m in find_personal_data(form, allowed, person_keys):

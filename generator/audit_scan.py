@@ -40,7 +40,8 @@ letters when person keys are searched, and every character of every raw value.
 
 P and S are scanned as one buffer, joined by a NUL byte that no pattern or value holds and that the
 detectors read as neither digit, separator nor hex. A gzip file is scanned decompressed, as the full
-check reads it; files that are not plain bytes (PDF, UTF-16, NUL-padded) always get the full check.
+check reads it; files that are not plain bytes (a PDF under any name, a PNG with deflated text, UTF-16,
+NUL-padded) always get the full check.
 No raw value is written anywhere: the scanners live in memory only (the build keeps its compiled
 number and encoding patterns in its cache, made without raw values: `_database`). File and folder names get the same treatment (without the forms they never get).
 
@@ -73,6 +74,7 @@ from dataclasses import dataclass, field
 from html.entities import html5
 from typing import Protocol
 
+from .audit_pdf import is_pdf
 from .detect import find_personal_data
 
 try:  # x86-64 wheels only; elsewhere every file gets the full check
@@ -167,6 +169,11 @@ def entity_triggers(relevant: frozenset[str], boundary: frozenset[str]) -> list[
 
 
 _CHARS: dict[bytes, bytes] = {}
+
+
+def _deflated_png_text(data: bytes) -> bool:
+    """A PNG that may hold deflated text (audit.png_compressed_texts): its bytes do not show it."""
+    return data.startswith(b"\x89PNG\r\n\x1a\n") and (b"zTXt" in data or b"iTXt" in data)
 
 
 def _closed(segment: bytes, first: bool) -> bool:
@@ -309,8 +316,9 @@ class Prefilter:
             except (OSError, EOFError, zlib.error):
                 pass
             suffix = ""
-        if suffix in _FULL_CHECK_SUFFIXES or data[:2] in (b"\xff\xfe", b"\xfe\xff") or (
-                len(data) > 16 and b"\x00" in data and data.count(b"\x00") > len(data) // 4):
+        if (suffix in _FULL_CHECK_SUFFIXES or is_pdf(data) or _deflated_png_text(data)
+                or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+                or len(data) > 16 and b"\x00" in data and data.count(b"\x00") > len(data) // 4):
             return False
         return self._clean(self.json_decoded(data), markup)
 

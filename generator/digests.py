@@ -26,8 +26,9 @@ def code_digest() -> str:
     cached entry from another version of the tool is never used."""
     from importlib.metadata import version
 
-    # Parsed notices (PyYAML), suppressed count tables (SciPy) and pickles (Python) are cached too.
-    libraries = ("jinja2", "markupsafe", "zxing-cpp", "jieba", "pyyaml", "scipy")
+    # Parsed notices (PyYAML), suppressed count tables (SciPy) and pickles (Python) are cached too, and the
+    # audit's findings, which follow phonenumbers' numbering plan and what PDFium reads of a PDF.
+    libraries = ("jinja2", "markupsafe", "zxing-cpp", "jieba", "pyyaml", "scipy", "phonenumbers", "pypdfium2")
     h = hashlib.sha256((" ".join(version(p) for p in libraries) + " " + sys.version).encode())
     package = Path(__file__).parent
     for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):

@@ -30,7 +30,8 @@ from .model import Dataset, Decision, NoticeKind, PublicNotice, PublicityStatus,
 from .programs import ProgramSpec
 from .publicity import cn_date
 from .records import catalog
-from .audit import CONTAINER_MAGIC, GZIP_MAGIC, pdf_unread_parts
+from .audit import CONTAINER_MAGIC, GZIP_MAGIC
+from .audit_pdf import PDF_MAGIC, is_pdf, pdf_unread_parts, read_pdf
 from .report import BuildFailed, Problem, Severity, errors, not_utf8
 
 LATEST_RESULTS_ON_HOME = 10
@@ -448,9 +449,10 @@ def _render_content(env: jinja2.Environment, content_dir: Path, dataset: Dataset
 # only kinds whose content the audit reads, or that hold pictures only. Left out: names a system or an
 # editor leaves (Finder's .DS_Store, Explorer's Thumbs.db and desktop.ini, Office's ~$ lock files,
 # backups). Refused, with what to do: any other kind (office documents, archives, presentations: their
-# content is beyond the audit), a file of an allowed kind holding an archive or an office document, a
-# PDF with parts the audit does not read, a page whose extension MkDocs reads as Markdown without this
-# tool's templates, and the folders the site itself writes. Pictures, and PDFs of scanned pages, are
+# content is beyond the audit), a file of an allowed kind holding an archive or an office document (or
+# a PDF under another name), a PDF carrying embedded files (the audit does not read them; it reads its
+# notes, form fields and bookmarks: audit_pdf), a page whose extension MkDocs reads as Markdown without
+# this tool's templates, and the folders the site itself writes. Pictures, and PDFs of scanned pages, are
 # published with a warning: text in a picture is beyond any audit.
 _PUBLISHED_KINDS = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".txt"})
 _PICTURES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
@@ -494,6 +496,10 @@ def _attachments(content_dir: Path, files: dict[str, tuple[str, Path]], mistakes
         if data.startswith(_CONTAINERS):
             mistakes.add(Problem("attachment-not-auditable", f"这个文件的扩展名是 {suffix}，内容却是压缩包或 Office 文档。"
                                   + _ONLY_KINDS, shown))
+            continue
+        if suffix != ".pdf" and (data.startswith(PDF_MAGIC) or (is_pdf(data) and read_pdf(data) is not None)):
+            mistakes.add(Problem("attachment-not-auditable", f"这个文件的扩展名是 {suffix}，内容却是 PDF，"
+                                  "浏览器打不开。请把扩展名改为 .pdf，并改正页面里的链接。", shown))
             continue
         if suffix in (".svg", ".txt"):
             found = not_utf8(path, shown)

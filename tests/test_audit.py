@@ -3,6 +3,8 @@
 import gzip
 import json
 import os
+import zlib
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -92,14 +94,19 @@ def test_audit_command_passes_a_clean_folder(tmp_path):
 
 # -- issue 5: every form, raw rosters, data/, reports ---------------------------------------------
 
-def minimal_pdf(text: str, y: int = 720, title: str | None = None) -> bytes:
+def minimal_pdf(text: str, y: int = 720, title: str | None = None, compressed: bool = False) -> bytes:
     """A one-page PDF showing `text` (ASCII) with a standard font at height `y` (the page is 792 high):
-    enough for text extraction. `title`: the document's metadata title (ASCII)."""
+    enough for text extraction. `title`: the document's metadata title (ASCII); `compressed`: the page's
+    content deflated, as most writers do (its text is then nowhere in the bytes)."""
     stream = f"BT /F1 12 Tf 72 {y} Td ({text}) Tj ET".encode()
+    head = b"<< /Length %d >>" % len(stream)
+    if compressed:
+        stream = zlib.compress(stream)
+        head = b"<< /Length %d /Filter /FlateDecode >>" % len(stream)
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
                b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               head + b"\nstream\n" + stream + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     if title is not None:
         objects.append(f"<< /Title ({title}) >>".encode())
@@ -112,6 +119,17 @@ def minimal_pdf(text: str, y: int = 720, title: str | None = None) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     info = b" /Info %d 0 R" % len(objects) if title is not None else b""
     return out + b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
+
+
+def png_with_text(kind: bytes, text: str) -> bytes:
+    """A 1x1 PNG carrying `text` deflated in a zTXt chunk, or in an iTXt chunk with its compression flag."""
+    def chunk(name: bytes, body: bytes) -> bytes:
+        return len(body).to_bytes(4, "big") + name + body + zlib.crc32(name + body).to_bytes(4, "big")
+
+    deflated = zlib.compress(text.encode("utf-8"))
+    body = b"Comment\x00\x00" + deflated if kind == b"zTXt" else b"Comment\x00\x01\x00zh\x00\x00" + deflated
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", bytes([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]))
+            + chunk(kind, body) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
 ENTITIES = "".join(f"&#{ord(c)};" for c in RAW_ID)
@@ -133,6 +151,10 @@ CARD = next(f"622202123456789012{d}" for d in "0123456789" if luhn_valid(f"62220
         ("report.pdf", minimal_pdf(f"ID {RAW_ID}"), "id-number"),
         ("off-page.pdf", minimal_pdf(f"ID {RAW_ID}", y=2000), "id-number"),  # beyond the page's top edge
         ("titled.pdf", minimal_pdf("nothing here", title=f"ID {RAW_ID}"), "id-number"),  # the metadata
+        ("scan.png", minimal_pdf(f"ID {RAW_ID}", compressed=True), "id-number"),  # a PDF under another name
+        ("locked.png", b"%PDF-1.7\n" + bytes(range(256)) * 4, "data-file"),  # a PDF no one can read (a password)
+        ("photo.png", png_with_text(b"zTXt", f"ID {RAW_ID}"), "id-number"),  # a picture's deflated text
+        ("chart.png", png_with_text(b"iTXt", f"联系电话 {RAW_MOBILE}"), "mobile"),
         ("h.xml", f"<loc>https://x/{RAW_MOBILE[:3]}%20{RAW_MOBILE[3:]}</loc>", "mobile"),
     ],
 )
@@ -141,6 +163,144 @@ def test_every_form_is_found(tmp_path, name, content, kind):
     assert kind in [f.kind for f in findings]
     assert all(RAW_ID not in f.format() and RAW_MOBILE not in f.format() and "测试甲" not in f.format()
                for f in findings)
+
+
+def written_pdf(add) -> bytes:
+    """A blank one-page PDF written by pypdf, with `add(writer)` done to it."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(300, 300)
+    add(writer)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def with_form_field(writer, value: str) -> None:
+    """A text field holding `value`, its widget on the first page (the field and its widget apart, as
+    form designers write them: the value is the parent field's)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    field = writer._add_object(DictionaryObject({NameObject("/FT"): NameObject("/Tx"),
+                                                 NameObject("/T"): TextStringObject("phone"),
+                                                 NameObject("/V"): TextStringObject(value)}))
+    widget = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/Rect"): ArrayObject([FloatObject(10), FloatObject(10), FloatObject(200), FloatObject(30)]),
+        NameObject("/Parent"): field}))
+    field.get_object()[NameObject("/Kids")] = ArrayObject([widget])
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([widget])
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([field])})
+
+
+def with_xmp(writer, creator: str, as_attribute: bool = False) -> None:
+    """An uncompressed XMP packet naming `creator`: in an element, or (as Adobe's toolkit writes simple
+    properties) in an attribute."""
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    description = (f'<rdf:Description xmlns:pdf="http://ns.adobe.com/pdf/1.3/" pdf:Keywords="{creator}"/>' if as_attribute
+                   else '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq>'
+                        f'<rdf:li>{creator}</rdf:li></rdf:Seq></dc:creator></rdf:Description>')
+    packet = DecodedStreamObject()
+    packet.set_data(('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+                     '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' + description +
+                     '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode())
+    packet[NameObject("/Type")] = NameObject("/Metadata")
+    packet[NameObject("/Subtype")] = NameObject("/XML")
+    writer.root_object[NameObject("/Metadata")] = writer._add_object(packet)
+
+
+def with_attachment_note(writer, content: bytes) -> None:
+    """A file attached as a comment (Acrobat's "Attach File"): in the annotation, not the document's list."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    embedded = DecodedStreamObject()
+    embedded.set_data(content)
+    embedded[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject("list.csv"),
+                             NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(embedded)})})
+    note = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/FileAttachment"),
+                             NameObject("/Rect"): ArrayObject([FloatObject(10), FloatObject(10), FloatObject(30), FloatObject(30)]),
+                             NameObject("/FS"): writer._add_object(spec)})
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(note)])
+
+
+def with_script(writer, script: str) -> None:
+    """Document-level JavaScript (the catalog's /Names /JavaScript tree), as a form designer writes it."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    action = writer._add_object(DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                                                  NameObject("/JS"): TextStringObject(script)}))
+    tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("init"), action])})
+    writer.root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
+
+
+def pdf_leaks() -> list[tuple[str, object, str]]:
+    from pypdf.annotations import FreeText, Link, Text
+
+    return [
+        ("note.pdf", lambda w: w.add_annotation(0, FreeText(text=f"证件号 {RAW_ID}", rect=(10, 10, 200, 40))), "id-number"),
+        ("sticky.pdf", lambda w: w.add_annotation(0, Text(text=f"电话 {RAW_MOBILE}", rect=(10, 50, 30, 70))), "mobile"),
+        ("link.pdf", lambda w: w.add_annotation(0, Link(rect=(10, 80, 200, 100), url=f"https://x.example/?id={RAW_ID}")),
+         "id-number"),
+        ("form.pdf", lambda w: with_form_field(w, RAW_MOBILE), "mobile"),
+        ("bookmark.pdf", lambda w: w.add_outline_item(title=f"{RAW_ID} 的材料", page_number=0), "id-number"),
+        ("xmp.pdf", lambda w: with_xmp(w, RAW_ID), "id-number"),
+        ("xmp-attribute.pdf", lambda w: with_xmp(w, f"经办 {RAW_ID}", as_attribute=True), "id-number"),
+        ("script.pdf", lambda w: with_script(w, f'var who = "{RAW_ID}";'), "id-number"),
+        ("attached.pdf", lambda w: w.add_attachment("名单.txt", b"1"), "data-file"),  # embedded files are not read
+        ("attached-note.pdf", lambda w: with_attachment_note(w, b"1"), "data-file"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "add", "kind"), pdf_leaks(), ids=[name for name, _, _ in pdf_leaks()])
+def test_a_pdf_is_read_wherever_a_reader_sees_or_copies_text(tmp_path, name, add, kind):
+    """Beyond its pages' text: a note a clerk left on it, a filled form field, a link, a bookmark, the XMP
+    properties, a script; a PDF carrying files is reported like an archive."""
+    findings = audit(site_with(tmp_path, name, written_pdf(add)))
+    assert [f.kind for f in findings] == [kind], findings
+    assert all(RAW_ID not in f.format() and RAW_MOBILE not in f.format() for f in findings)
+
+
+def test_a_pdf_with_clean_notes_forms_and_bookmarks_passes(tmp_path):
+    from pypdf.annotations import FreeText, Link
+
+    def add(writer):
+        writer.add_annotation(0, FreeText(text="请于2026年12月7日前交回", rect=(10, 10, 200, 40)))
+        writer.add_annotation(0, Link(rect=(10, 80, 200, 100), url="https://gongshi.example.org/notices/"))
+        with_form_field(writer, "")
+        writer.add_outline_item(title="申请表（2026年版）", page_number=0)
+
+    assert audit(site_with(tmp_path, "forms/申请表.pdf", written_pdf(add))) == []
+
+
+def test_a_scan_with_a_stamp_on_it_is_still_a_scan():
+    """The warning that no audit reads a scanned page holds where a note or stamp on it shows text."""
+    from pypdf.annotations import FreeText
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    from generator.audit_pdf import pdf_unread_parts
+
+    def scan_with_stamp(writer):
+        picture = DecodedStreamObject()  # an inline 1x1 image: a page with no text of its own
+        picture.set_data(b"q 300 0 0 300 0 0 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \x80 EI Q")
+        writer.pages[0][NameObject("/Contents")] = writer._add_object(picture)
+        writer.add_annotation(0, FreeText(text="已审核", rect=(10, 10, 200, 30)))
+
+    assert pdf_unread_parts(written_pdf(scan_with_stamp)) == ["扫描页"]
+    assert pdf_unread_parts(minimal_pdf("text")) == []
+
+
+def test_a_png_s_deflated_text_is_read_within_a_budget():
+    """Text that inflates to far more than it takes (a "zip bomb") is read up to PNG_TEXT_MAX in all."""
+    from generator.audit import PNG_TEXT_MAX, png_compressed_texts
+
+    bomb = png_with_text(b"zTXt", "0" * (PNG_TEXT_MAX // 2))
+    chunk = bomb[33:bomb.index(b"IDAT") - 4]  # the zTXt chunk, whole
+    many = bomb[:33] + chunk * 20 + bomb[33 + len(chunk):]
+    texts = png_compressed_texts(many)
+    assert 2 <= len(texts) <= 3 and sum(len(t) for t in texts) <= PNG_TEXT_MAX + 3 * len("Comment ")
 
 
 def raw_roster(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:

@@ -322,10 +322,11 @@ def test_files_beside_the_pages_in_content_are_published_as_they_are_and_audited
     """A picture or a text file in content/ is on the site, byte for byte, where a page links it (the
     picture with a warning: text in it cannot be checked); what systems and editors leave there is not.
     Refused in one run, each with what to do: kinds the audit cannot read into (office documents,
-    presentations), an archive under an allowed name, PDFs with parts the audit does not read (an
-    embedded file, an annotation), a GBK text file, a page MkDocs would read without our templates, a
-    folder the site writes itself. A hidden folder is never read. A file holding an ID number fails the
-    audit; a linked file removed is said as such. Each time the old site stays."""
+    presentations), an archive or a PDF under another name, a PDF carrying a file (the audit does not
+    read it), a GBK text file, a page MkDocs would read without our templates, a folder the site writes
+    itself. A hidden folder is never read. A PDF with a note is published, and audited: a file or a note
+    holding an ID number fails the audit; a linked file removed is said as such. Each time the old site
+    stays."""
     (project / "content/images").mkdir()
     (project / "content/images/流程图.png").write_bytes(_png())
     (project / "content/forms").mkdir()
@@ -349,7 +350,7 @@ def test_files_beside_the_pages_in_content_are_published_as_they_are_and_audited
     (project / "content/about.md.bak").write_text("{# 旧版 #}\n", encoding="utf-8")
     before = tree_bytes(site)
     refused = ["forms/申请表.docx", "forms/演示.pptx", "forms/说明.odt", "forms/改名的压缩包.pdf", "forms/带附件.pdf",
-               "forms/带批注.pdf", "forms/旧说明.txt", "guide.markdown", "notices/x.png"]
+               "images/改名的.png", "forms/旧说明.txt", "guide.markdown", "notices/x.png"]
 
     def unpublishable(p: Path) -> None:
         from io import BytesIO
@@ -359,14 +360,17 @@ def test_files_beside_the_pages_in_content_are_published_as_they_are_and_audited
 
         for name in ("申请表.docx", "演示.pptx", "说明.odt", "改名的压缩包.pdf"):
             (p / "content/forms" / name).write_bytes(b"PK\x03\x04" + b"\x00" * 26)
+        # The audit reads a PDF's notes (audit_pdf), not the files it carries.
         for name, add in (("带附件.pdf", lambda w: w.add_attachment("名单.txt", b"x")),
-                          ("带批注.pdf", lambda w: w.add_annotation(0, FreeText(text="备注", rect=(10, 10, 90, 40))))):
+                          ("带批注.pdf", lambda w: w.add_annotation(0, FreeText(text=f"证件号 {fake_id(8)}",
+                                                                                rect=(10, 10, 90, 40))))):
             writer = PdfWriter()
             writer.add_blank_page(200, 200)
             add(writer)
             out = BytesIO()
             writer.write(out)
             (p / "content/forms" / name).write_bytes(out.getvalue())
+        (p / "content/images/改名的.png").write_bytes((p / "content/forms/带附件.pdf").read_bytes())
         (p / "content/forms/旧说明.txt").write_bytes("办理须知\n".encode("gbk"))
         (p / "content/guide.markdown").write_text("# 指南\n", encoding="utf-8")
         (p / "content/notices").mkdir()
@@ -380,15 +384,19 @@ def test_files_beside_the_pages_in_content_are_published_as_they_are_and_audited
     for name in refused:
         assert f"] content/{name}" in done.stderr, (name, done.stderr)
     assert f"共 {len(refused)} 个错误" in done.stderr and ".trash" not in done.stderr and ".bak" not in done.stderr
-    assert "PDF 里有附件" in done.stderr and "PDF 里有表单或批注" in done.stderr and "内容却是压缩包或 Office 文档" in done.stderr
+    assert "PDF 里有附件" in done.stderr and "内容却是 PDF" in done.stderr and "内容却是压缩包或 Office 文档" in done.stderr
+    assert "错误 [attachment-not-auditable] content/forms/带批注.pdf" not in done.stderr  # the audit reads its note
     for name in refused:
         (project / "content" / name).unlink()
     (project / "content/forms/材料清单.txt").write_text(f"联系人证件号 {fake_id(7)}\n", encoding="utf-8")
     done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
     assert done.returncode == 1 and "审计未通过" in done.stderr and "forms/材料清单.txt" in done.stderr
-    assert fake_id(7) not in done.stdout + done.stderr and tree_bytes(site) == before
+    assert "forms/带批注.pdf" in done.stderr  # the ID number in its note
+    assert fake_id(7) not in done.stdout + done.stderr and fake_id(8) not in done.stdout + done.stderr
+    assert tree_bytes(site) == before
 
-    (project / "content/forms/材料清单.txt").unlink()
+    for name in ("forms/材料清单.txt", "forms/带批注.pdf"):
+        (project / "content" / name).unlink()
     done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
     assert done.returncode == 1 and tree_bytes(site) == before
     assert "链接“../forms/材料清单.txt”指向的文件不存在。请把这个文件放进 content/" in done.stderr, done.stderr
