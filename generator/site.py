@@ -179,8 +179,8 @@ _LINK = re.compile(r"Doc file '(?P<page>.+?)' contains (?P<kind>a link|an absolu
                    r"link) '(?P<url>.+?)'(?:, but |, it was left as is)")
 _MEANT = re.compile(r" Did you mean '(?P<url>.+)'\?$")
 # Page.validate_anchor_links, where `validation: links: anchors` is warn: the page is there, the heading not.
-_NO_ANCHOR = re.compile(r"' contains a link '[^']*', but (?:the doc '[^']*' does not contain an anchor|there is no such "
-                        r"anchor on this page)")
+# What follows the link in the message (a link or a page name may hold a quote).
+_NO_ANCHOR = re.compile(r"(?:the doc '.+' does not contain an anchor '|there is no such anchor on this page)")
 _ABORTED = re.compile(r"Aborted with .* in strict mode!")
 _LINK_ADVICE = {
     "a link": "链接“{url}”指向的页面不存在。请改成已有页面的 .md 文件名（从本页算起，例如首页写作 {home}），"
@@ -209,7 +209,7 @@ def mkdocs_problems(messages: list[str], content_files: dict[str, tuple[str, Pat
             continue
         url = link["url"]
         home = posixpath.relpath("index.md", posixpath.dirname(link["page"]) or ".")
-        if _NO_ANCHOR.search(message):
+        if _NO_ANCHOR.match(message, link.end()):
             text = (f"链接“{url}”要跳到的小节（# 后面的部分）在那个页面里找不到。请对照那个页面的小标题改正，"
                     "或删掉 # 及其后面的部分。")
         elif link["kind"] == "a link" and posixpath.splitext(url.split("#")[0].split("?")[0])[1] not in ("", ".md"):

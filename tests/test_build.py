@@ -426,6 +426,11 @@ def test_what_mkdocs_says_of_links_reaches_the_clerk_in_chinese():
                              {"o'brien.md": ("content/o'brien.md", Path("/nonexistent"))}, "mkdocs.yml")
     assert quoted[0].format().startswith("错误 [page-link] content/o'brien.md：链接“it's.md”指向的页面不存在") and \
         "是否想写“its.md”？" in quoted[0].format()
+    anchors = mkdocs_problems(["Doc file 'o'brien.md' contains a link 'it's.md#a', but the doc 'it's.md' does not "
+                               "contain an anchor '#a'.",
+                               "Doc file 'o'brien.md' contains a link '#b', but there is no such anchor on this page."],
+                              {"o'brien.md": ("content/o'brien.md", Path("/nonexistent"))}, "mkdocs.yml")
+    assert all("要跳到的小节" in p.format() for p in anchors), [p.format() for p in anchors]
 
 
 def test_bad_today_is_a_chinese_usage_error(project):
