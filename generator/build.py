@@ -36,7 +36,7 @@ from .programs import all_programs
 from .publicity import PersonChecks, decide, manifest, notice_digest
 from .render import render, search_words
 from .report import BuildFailed, Problem, Severity, errors, sort_key
-from .site import build_site
+from .site import build_site, settings_not_utf8
 from .stored import roster_facts
 from .validate import validate
 from .workdays import WorkCalendar
@@ -151,8 +151,13 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
     if not font:
         warnings.append(Problem("no-chinese-font", "本机没有中文字体，本次不生成 PDF 打印版。" + FONT_HINT, "PDF",
                                 severity=Severity.WARNING))
-    rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs, cache)
-    warnings += rendered.warnings
+    # mkdocs.yml and site_overrides/ saved as GBK are named in the same run as content/ and templates/.
+    settings = settings_not_utf8(paths.config)
+    try:
+        rendered = render(dataset, public, decisions, programs, paths.templates, paths.content, today, pdfs, cache)
+    except BuildFailed as stopped:
+        raise BuildFailed(stopped.stage, sorted(stopped.problems + settings, key=sort_key)) from None
+    warnings += _stop_on_errors("render", settings + rendered.warnings)
     gc.freeze()  # as above
 
     progress("生成网站")

@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path, PurePosixPath
 
+import yaml
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError
@@ -93,6 +94,32 @@ def _theme_not_utf8(custom_dir: str | None, base: Path) -> list[Problem]:
             if found is not None:
                 problems.append(found)
     return problems
+
+
+class _SettingsLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml for its theme.custom_dir only: a tag MkDocs' loader knows (!ENV, !relative,
+    !!python/name: …) is read as nothing, and nothing is imported."""
+
+
+_SettingsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def settings_not_utf8(config_file: Path) -> list[Problem]:
+    """mkdocs.yml, and the templates in its theme.custom_dir, that are not UTF-8, before anything is
+    rendered (build.py): named in the same run as content/ and templates/. build_site checks them again
+    as MkDocs resolves them. A mkdocs.yml that is not YAML is left to MkDocs' own message."""
+    unreadable = not_utf8(config_file, str(config_file))
+    if unreadable is not None:
+        return [unreadable]
+    try:
+        settings = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=_SettingsLoader)  # noqa: S506
+    except (OSError, yaml.YAMLError):
+        return []
+    theme = settings.get("theme") if isinstance(settings, dict) else None
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if not isinstance(custom, str):
+        return []
+    return _theme_not_utf8(os.path.join(config_file.parent, custom), config_file.parent)
 
 
 def _shell_advice(config, config_file: Path, template: str) -> str:

@@ -225,24 +225,29 @@ def test_a_link_in_content_that_goes_nowhere_names_file_line_and_what_to_do_in_c
 
 
 def test_content_and_templates_saved_as_gbk_are_named_with_their_line_and_a_byte_order_mark_is_read(project):
-    """Notepad or WPS saving a page or a template in the system's code page (GBK): every such file is named
-    in one run, at the line of the first character that is not UTF-8, with what to do; the old site stays.
+    """Notepad or WPS saving a page, a template or a theme template in the system's code page (GBK): every
+    such file is named in one run, at the line of the first character that is not UTF-8, with what to do;
+    the old site stays.
     A file saved as UTF-8 with a byte-order mark (Notepad's "UTF-8 with BOM") builds as without one."""
-    template = project / "templates/town.md.j2"
-    original = template.read_bytes()
+    template, theme = project / "templates/town.md.j2", project / "site_overrides/main.html"
+    original, original_theme = template.read_bytes(), theme.read_bytes()
 
     def gbk(p: Path) -> None:
         (p / "content/notes.md").write_bytes("# 说明\n\n乡镇办事指南。\n".encode("gbk"))
         template.write_bytes(original + "{# 乡镇页 #}\n".encode("gbk"))
+        theme.write_bytes(original_theme + "{# 示范县 #}\n".encode("gbk"))  # MkDocs' theme: the same run
 
     done, before, after = built_then_broken(project, gbk)
     assert done.returncode == 1 and after == before and "Traceback" not in done.stderr
     lines = original.count(b"\n")
     assert f"[not-utf8] templates/town.md.j2 第{lines + 1}行：文件不是 UTF-8 编码" in done.stderr, done.stderr
-    assert "[not-utf8] content/notes.md 第1行" in done.stderr and "另存为" in done.stderr and "共 2 个错误" in done.stderr
+    theme_lines = original_theme.count(b"\n")
+    assert f"[not-utf8] site_overrides/main.html 第{theme_lines + 1}行" in done.stderr, done.stderr
+    assert "[not-utf8] content/notes.md 第1行" in done.stderr and "另存为" in done.stderr and "共 3 个错误" in done.stderr
 
     (project / "content/notes.md").write_bytes("\ufeff---\ntitle: 办事指南\n---\n# 办事指南\n".encode("utf-8"))
     template.write_bytes(original)
+    theme.write_bytes(original_theme)
     hotline = project / "templates/_hotline.md.j2"  # included in pages: MkDocs' own reading would not drop its BOM
     hotline.write_bytes("\ufeff".encode("utf-8") + hotline.read_bytes())
     done = run_generator("build", "--today", DEMO_TODAY, cwd=project)
