@@ -9,14 +9,16 @@ script. PDFium (pypdfium2, the engine of Chrome's viewer) reads all of them here
 - each annotation's texts (note, author, subject, rich text) and each link's address;
 - each form field's name, alternate name, value and export value, and a list's or combo box's choices;
 - every bookmark's title, each page's label;
-- the document's standard properties (title, author, subject, keywords, creator, producer, dates) and
-  its XMP packets where uncompressed (as XMP asks writers to leave them, so that any reader finds them);
+- the document's properties (title, author, subject, keywords, creator, producer, dates, and custom
+  ones, such as Word's, where their keys are written uncompressed) and its XMP packets where
+  uncompressed (as XMP asks writers to leave them, so that any reader finds them);
 - document-level JavaScript (the catalog's JavaScript name tree).
 
 Not read, and so counted (`PdfRead.embedded`) for the audit to report like an archive: files embedded
 in the document or attached to an annotation, sound, video and 3D annotations, and XFA forms (whose data
 PDFium does not read). Known gaps, none written by the tools county offices use for notices: custom
-Info properties, compressed XMP, JavaScript outside the name tree (on an open action, a link, a field).
+properties in a compressed object stream, compressed XMP, JavaScript outside the name tree (on an open
+action, a link, a field).
 pypdfium2's raw API is PDFium's own, the same in pypdfium2 4 and 5; where their PDFium builds differ
 (a call PDFium 6462 aborts on), the code below says so.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import html
+import re
 from dataclasses import dataclass
 
 # Where PDFium finds a PDF's header: anywhere in the first 1,024 bytes.
@@ -32,6 +35,10 @@ PDF_MAGIC, HEADER_SPAN = b"%PDF-", 1024
 _BOUNDS = (-1e7, -1e7, 1e7, 1e7)
 # Annotation keys whose values a viewer shows: the note, its author, its subject, its rich text.
 _ANNOTATION_KEYS = (b"Contents", b"T", b"Subj", b"RC")
+# Names in a PDF's bytes (/Manager), and the Info dictionary's keys pypdfium2's metadata already reads.
+_NAME = re.compile(rb"/([A-Za-z][A-Za-z0-9_.\-]{0,63})")
+_STANDARD_PROPERTIES = frozenset({b"Title", b"Author", b"Subject", b"Keywords", b"Creator", b"Producer",
+                                  b"CreationDate", b"ModDate"})
 _XMP_TAGS = ((b"<x:xmpmeta", b"</x:xmpmeta>"), (b"<x:xapmeta", b"</x:xapmeta>"))
 
 
@@ -61,7 +68,7 @@ def read_pdf(data: bytes) -> PdfRead | None:
         form = pdf.formenv.raw if pdf.formenv is not None else None
         embedded = pdfium_c.FPDFDoc_GetAttachmentCount(pdf)
         embedded += pdfium_c.FPDF_GetFormType(pdf) in (pdfium_c.FORMTYPE_XFA_FULL, pdfium_c.FORMTYPE_XFA_FOREGROUND)
-        parts = list(pdf.get_metadata_dict(skip_empty=True).values())
+        parts = list(pdf.get_metadata_dict(skip_empty=True).values()) + _custom_properties(pdf, data, pdfium_c)
         parts += [html.unescape(packet.decode("utf-8", "replace")) for packet in xmp_packets(data)]  # with attributes
         parts += _bookmarks(pdf, pdfium_c) + _scripts(pdf, pdfium_c)
         scanned = False
@@ -97,6 +104,16 @@ def pdf_unread_parts(data: bytes) -> list[str]:
     if read is None:
         return []
     return (["附件"] if read.embedded else []) + (["扫描页"] if read.scanned else [])
+
+
+def _custom_properties(pdf, data: bytes, pdfium_c) -> list[str]:
+    """The Info dictionary's other entries (Word's custom properties, which Acrobat shows): PDFium reads
+    an entry by its key but cannot list the keys, so every name written uncompressed in the file is
+    asked for (an Info dictionary inside a compressed object stream keeps its custom keys out of sight)."""
+    found = []
+    for key in sorted(set(_NAME.findall(data)) - _STANDARD_PROPERTIES):
+        found.append(_wide(pdfium_c, pdfium_c.FPDF_GetMetaText, pdf, key))
+    return found
 
 
 def _embedding_kinds(pdfium_c) -> tuple[int, ...]:

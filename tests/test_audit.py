@@ -246,6 +246,7 @@ def pdf_leaks() -> list[tuple[str, object, str]]:
          "id-number"),
         ("form.pdf", lambda w: with_form_field(w, RAW_MOBILE), "mobile"),
         ("bookmark.pdf", lambda w: w.add_outline_item(title=f"{RAW_ID} 的材料", page_number=0), "id-number"),
+        ("properties.pdf", lambda w: w.add_metadata({"/Manager": f"经办人 {RAW_ID}"}), "id-number"),  # a custom one
         ("xmp.pdf", lambda w: with_xmp(w, RAW_ID), "id-number"),
         ("xmp-attribute.pdf", lambda w: with_xmp(w, f"经办 {RAW_ID}", as_attribute=True), "id-number"),
         ("script.pdf", lambda w: with_script(w, f'var who = "{RAW_ID}";'), "id-number"),
