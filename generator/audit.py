@@ -31,7 +31,7 @@ from pathlib import Path
 import ahocorasick
 
 from .audit_pdf import PDF_MAGIC, is_pdf, read_pdf
-from .audit_scan import CompiledStore, Prefilter
+from .audit_scan import PNG_MAGIC, CompiledStore, Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
 from .fileio import IDENTITY_MEMO, RECORD_NS, SETTLED_NS, read_bytes, read_bytes_and_stat
@@ -155,7 +155,6 @@ def decode(data: bytes, suffix: str) -> str:
 
 # A picture's own text (a PNG's tEXt and eXIf chunks, a JPEG's EXIF, XMP and comments) is in its bytes as
 # written, and read as they are; a PNG may also hold text deflated (zTXt, and iTXt with its flag set).
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PNG_TEXT_MAX = 1 << 20  # read of all chunks at most: deflated text can unpack to far more (a "zip bomb")
 
 

@@ -171,9 +171,12 @@ def entity_triggers(relevant: frozenset[str], boundary: frozenset[str]) -> list[
 _CHARS: dict[bytes, bytes] = {}
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
 def _deflated_png_text(data: bytes) -> bool:
     """A PNG that may hold deflated text (audit.png_compressed_texts): its bytes do not show it."""
-    return data.startswith(b"\x89PNG\r\n\x1a\n") and (b"zTXt" in data or b"iTXt" in data)
+    return data.startswith(PNG_MAGIC) and (b"zTXt" in data or b"iTXt" in data)
 
 
 def _closed(segment: bytes, first: bool) -> bool:

@@ -106,8 +106,9 @@ _SettingsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 def settings_not_utf8(config_file: Path) -> list[Problem]:
     """mkdocs.yml, and the templates in its theme.custom_dir, that are not UTF-8, before anything is
-    rendered (build.py): named in the same run as content/ and templates/. build_site checks them again
-    as MkDocs resolves them. A mkdocs.yml that is not YAML is left to MkDocs' own message."""
+    rendered (build.py): named in the same run as content/ and templates/. build_site checks custom_dir
+    again as MkDocs resolves it (!ENV, INHERIT). A mkdocs.yml that is not YAML is left to MkDocs' own
+    message."""
     unreadable = not_utf8(config_file, str(config_file))
     if unreadable is not None:
         return [unreadable]
@@ -149,9 +150,6 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
         problems = write_notice_pdfs(rendered.notices, docs_dir, pdf_css, cache)
         if problems:
             return site_dir, problems
-    unreadable = not_utf8(config_file, str(config_file))
-    if unreadable is not None:
-        return site_dir, [unreadable]
     mkdocs_log = logging.getLogger("mkdocs")
     collect = _Collect()
     mkdocs_log.addHandler(collect)
@@ -163,6 +161,7 @@ def build_site(rendered: Rendered, config_file: Path, work_dir: Path, site_title
         with _build_date(today):
             config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=rendered.nav,
                                  site_name=html.escape(site_title), site_url=site_url, strict=True)
+            # mkdocs.yml was checked before rendering (settings_not_utf8); custom_dir again as MkDocs resolved it.
             problems = _theme_not_utf8(config.theme.custom_dir, config_file.parent)
             if problems:
                 return site_dir, problems
