@@ -676,18 +676,21 @@ class _Identities:
             st = os.stat(file.path)  # through a link, as the read goes
         except OSError:
             return None
-        parts = record.split(" ")
-        if (len(parts) != 8 or parts[:5] != [str(st.st_dev), str(st.st_ino), str(st.st_size), str(st.st_mtime_ns),
-                                             str(st.st_ctime_ns)] or parts[5] != self.code):
+        # "dev ino size mtime ctime code made key": the first six as this stat and code write them.
+        stated = f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {self.code} "
+        if not record.startswith(stated):
+            return None
+        parts = record[len(stated):].split(" ")
+        if len(parts) != 2:
             return None
         try:
-            made = int(parts[6])
+            made = int(parts[0])
         except ValueError:
             return None
         if not 0 <= self.started - made < RECORD_NS:
             return None
         self.cache.keep_stored(self.KIND, file.rel)
-        return parts[7]
+        return parts[1]
 
     def record(self, file: NoticeFile, st: os.stat_result, size_read: int, key: str) -> None:
         """Remember the file read whole (`size_read` bytes) at the stat of the open file `st`, if its
