@@ -35,6 +35,7 @@ from .audit_scan import PNG_MAGIC, CompiledStore, Prefilter
 from .detect import HEX_MAP, HEX_RUN, KIND_LABELS, find_personal_data, mask_excerpt, redact
 from .digests import code_digest
 from .fileio import IDENTITY_MEMO, RECORD_NS, SETTLED_NS, read_bytes, read_bytes_and_stat
+from .folders import Entry, walk
 from .mask import COMPOUND_SURNAMES, MASK_CHAR, NAME_SEPARATORS, is_masked_name, mask_name
 
 # Data files never belong in a site; archives and office documents cannot be audited inside, so they
@@ -421,44 +422,6 @@ def audit_file(path: Path, rel: str, allowed: frozenset[str], person_keys: froze
 def _name_to_check(name: str, rel: str, automaton) -> str:
     """What of a file's path its name checks read: the name, and the URL-decoded path for raw values."""
     return name + ("\n" + urllib.parse.unquote(rel) if automaton is not None else "")
-
-
-# One entry under the audited folder: its path relative to the folder (with "/"), "dir", "file" or ""
-# (anything else, or gone), its size, and for a file what says it is the very same file (device, inode,
-# modification and change times: `audit_memo`), else None.
-Entry = tuple[str, str, int, "tuple[int, int, int, int] | None"]
-
-
-def walk(root: Path) -> list[Entry]:
-    """Everything under `root`, in Path's order (by parts), walked with os.scandir: a stat per file,
-    none per folder. Links are followed to what they point at, but folders behind links are not
-    entered (as os.walk does)."""
-    found: list[Entry] = []
-    folders = [""]
-    top = os.fspath(root)
-    while folders:
-        folder = folders.pop()
-        try:
-            with os.scandir(f"{top}/{folder}" if folder else top) as listing:
-                for entry in listing:
-                    rel = f"{folder}/{entry.name}" if folder else entry.name
-                    try:
-                        if entry.is_dir():
-                            found.append((rel, "dir", 0, None))
-                            if not entry.is_symlink():
-                                folders.append(rel)
-                        elif entry.is_file():
-                            st = entry.stat()
-                            found.append((rel, "file", st.st_size, (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)))
-                        else:
-                            found.append((rel, "", 0, None))
-                    except OSError:
-                        found.append((rel, "", 0, None))
-        except OSError:
-            continue
-    # By parts: "/" read as a character before every other (no name holds NUL), without a list a path.
-    found.sort(key=lambda e: e[0].replace("/", "\x00"))
-    return found
 
 
 def _chunks(entries: list[Entry]) -> list[list[Entry]]:

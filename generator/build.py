@@ -19,14 +19,16 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from .audit import audit_memo, failed, prepare, prescan, summary, walk
+from .audit import audit_memo, failed, prepare, prescan, summary
 from .beside import can_fork, run_beside
 from .cache import Cache
 from .detect import clean_texts_used, remember_clean_texts, use_clean_texts
+from .folders import Beside
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Dataset, Decision, Notice
@@ -166,15 +168,17 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         shutil.rmtree(stale, ignore_errors=True)
     sweep_abandoned_staging(paths.out)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
-    held = None
+    held = scan = None
     try:
         held = hold_staging(work)
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
         published = cache.read_json(PAGES_FILE)
         # Without the lock a killed build's staging folder is never swept: it must not hold the spare.
         spare, spare_done = claim_spare(paths.out, work, cache) if held is not None else (None, None)
+        # What the spare's folders hold, read in a process of its own while MkDocs builds the other pages.
+        scan = Beside("spare", spare) if spare is not None and spare_done is not None else None
         links = PageLinks(str(paths.out) if paths.out.is_dir() else None, _pages_of(published), spare=spare,
-                          spare_done=spare_done)
+                          spare_done=spare_done, spare_scan=scan)
         site_dir, problems = build_site(rendered, paths.config, work, dataset.site.title, dataset.site.base_url, today,
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
                                         cache, links)
@@ -196,7 +200,12 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
             return person_keys, prescan(site_dir, PRESCANNED, allowed, person_keys, cache.read_json("audit-memo.json"))
 
         walked = time.time_ns()
-        entries, (person_keys, memo) = run_beside(lambda: walk(site_dir), audit_inputs)
+        walking = Beside("walk", site_dir)  # a process of its own, not a fork of this one (folders.py)
+        try:
+            person_keys, memo = audit_inputs()
+            entries = walking.result()
+        finally:
+            walking.close()
         # Every file is read but those that are the very files an earlier build's audit read (same inode,
         # size and change time: audit_memo): a live page edited in place has a new change time.
         findings, memo = audit_memo(site_dir, allowed, person_keys, memo, entries, walked)
@@ -218,6 +227,8 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         keep_spare(work / "site", paths.out, cache, published)
         work = discard_in_background(work)  # the rest of the old site
     finally:
+        if scan is not None:
+            scan.close()  # where the build stopped before the plugin asked for it
         shutil.rmtree(work, ignore_errors=True)
         if held is not None:
             os.close(held)
@@ -296,17 +307,37 @@ def read_manifest(site: Path) -> dict | None:
 
 def write_manifest(site: Path, content: dict) -> None:
     """As `json.dumps(content, sort_keys=True, indent=1)` but a notice a line (a diff of two shows which
-    notices changed): json's indenting is written in Python, its compact form in C (0.16 -> 0.09 s a county)."""
+    notices changed): json's indenting is written in Python, its compact form in C (0.16 -> 0.09 s a county),
+    and a notice's entry as publicity.manifest makes it is written out field by field (-> 0.03 s)."""
     one = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder: json.dumps makes one a call
     lines = []
     for key, value in sorted(content.items()):
         if key == "notices" and isinstance(value, dict) and value:
-            notices = [f"  {one(i)}: {one(entry)}" for i, entry in sorted(value.items())]
+            notices = [f"  {one(i)}: {_manifest_entry(entry) or one(entry)}" for i, entry in sorted(value.items())]
             lines.append(f' {one(key)}: {{\n' + ",\n".join(notices) + "\n }")
         else:
             lines.append(f" {one(key)}: {one(value)}")
     text = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
     (site / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+_ENTRY_FIELDS = ("digest", "kind", "last_day", "program", "start")  # publicity.manifest's, in sorted order
+
+
+def _manifest_entry(entry: object) -> str | None:
+    """`one(entry)` for an entry of the fields publicity.manifest writes, all text (last_day text or None),
+    as the encoder writes it (its own escaping of each text); None for any other entry."""
+    if type(entry) is not dict or len(entry) != len(_ENTRY_FIELDS):
+        return None
+    try:
+        digest, kind, last_day, program, start = map(entry.__getitem__, _ENTRY_FIELDS)
+    except KeyError:
+        return None
+    if not all(type(v) is str for v in (digest, kind, program, start)) or not (last_day is None or type(last_day) is str):
+        return None
+    text = encode_basestring
+    return (f'{{"digest": {text(digest)}, "kind": {text(kind)}, "last_day": {"null" if last_day is None else text(last_day)}, '
+            f'"program": {text(program)}, "start": {text(start)}}}')
 
 
 def spare_dir(out: Path) -> Path:

@@ -14,6 +14,7 @@ page uses them in any other way (the build then fails, rather than publish a wro
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import json
 import os
@@ -34,6 +35,7 @@ from mkdocs.utils import get_build_date
 
 from . import mkdocs_jieba
 from .beside import run_beside
+from .folders import Beside, SpareEntry, spare_listing
 from .mkdocs_pages import search_index
 from .notice_pages import Cache, NoticePage, TemplateCode, digest, fill_blocks
 
@@ -119,6 +121,8 @@ class PageLinks:
     # When the build that made the spare had finished its notice folders, on the file system's clock (a
     # ctime: build.claim_spare): a spare folder whose status last changed no later holds what it left there.
     spare_done: int | None = None
+    # `folders.spare_listing(spare)`, running in a process of its own while MkDocs builds (build.py).
+    spare_scan: Beside | None = None
     # The same for this build (NoticePagesPlugin.on_post_build), and its notices folder's device, inode
     # and ctime then (build.keep_spare: the very folder, still as the build left it); None where its notice
     # folders may hold more than their page.
@@ -206,14 +210,21 @@ class NoticePagesPlugin(BasePlugin):
         os.umask(umask)
         self.page_mode = 0o666 & ~umask  # what `open` gives a page written now
         adopted = self._adopt_spare(os.path.join(root, "notices"))
+        # The page is the shell with this title and address around this content: its key says so,
+        # `digest(shell, notice_id, page.title, page.key)`, with the shell's part hashed once.
+        shell_part = hashlib.sha256(f"{shell!r}\x00".encode())
+        notices_dir = f"{root}{os.sep}notices{os.sep}"
         for notice_id, page in self.notices.items():
-            folder = os.path.join(root, "notices", notice_id)
+            folder = notices_dir + notice_id
             if notice_id not in adopted:
                 with contextlib.suppress(FileExistsError):  # a folder the docs put there (not folders_alone)
                     os.mkdir(folder)
-            dest = os.path.join(folder, "index.html")
-            # The page is the shell with this title and address around this content: its key says so.
-            key = digest(shell, notice_id, page.title, page.key) if page.key else ""
+            dest = f"{folder}{os.sep}index.html"
+            key = ""
+            if page.key:
+                h = shell_part.copy()
+                h.update(f"{notice_id!r}\x00{page.title!r}\x00{page.key!r}\x00".encode())
+                key = h.hexdigest()
             if key and self._reuse(notice_id, key, dest, notice_id in adopted):
                 continue
             if notice_id in adopted:  # never written in place: the file may be the published page's inode
@@ -293,6 +304,11 @@ class NoticePagesPlugin(BasePlugin):
         if spare is None or not self.folders_alone:  # the theme put something there: start afresh
             os.makedirs(notices_dir, exist_ok=True)
             return set()
+        done = self.links.spare_done
+        # Read before MkDocs ran, in a process of its own (build.py), where the build started one: asked
+        # for before the folder is renamed, which the process reads by its name.
+        scan = self.links.spare_scan
+        listing = scan.result(fallback=False) if scan is not None else None
         try:
             if not stat.S_ISDIR(os.lstat(spare).st_mode):
                 raise OSError("not a folder")
@@ -306,23 +322,22 @@ class NoticePagesPlugin(BasePlugin):
             # someone made one read-only): the mode MkDocs gave the site folder.
             fresh = stat.S_IMODE(os.stat(os.path.dirname(notices_dir)).st_mode)
             os.chmod(notices_dir, fresh)
-            with os.scandir(notices_dir) as listing:
-                entries = list(listing)
+            if listing is None:
+                listing = spare_listing(notices_dir, stats=done is not None)
             kept, pages = [], {}
-            done = self.links.spare_done
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in self.notices:
-                        shutil.rmtree(entry.path)
-                        continue
-                    adopted.add(entry.name)
-                    page = _as_left(entry, fresh, done) if done is not None else None
-                    if page is not None:
-                        pages[entry.name] = page
-                    else:
-                        kept.append(entry.path)
+            for entry in listing:
+                name = entry[0]
+                if not entry[1]:
+                    os.unlink(os.path.join(notices_dir, name))
+                elif name not in self.notices:
+                    shutil.rmtree(os.path.join(notices_dir, name))
                 else:
-                    os.unlink(entry.path)
+                    adopted.add(name)
+                    page = _as_left(entry, fresh, done)
+                    if page is not None:
+                        pages[name] = page
+                    else:
+                        kept.append(os.path.join(notices_dir, name))
             # Folders to tidy: four system calls or more a folder, up to 15,000 folders: half of them in a
             # forked process (where it fails, that half is tidied here afterwards, and an error stops the
             # adoption as before).
@@ -357,26 +372,21 @@ class NoticePagesPlugin(BasePlugin):
         return _check_shell(text)
 
 
-def _as_left(entry: os.DirEntry, mode: int, done: int) -> list[int] | None:
-    """What `_only_the_page` says of a spare folder, from two `lstat`s, where the folder is as the build
-    that made the spare left it: its status last changed no later than that build had finished its notice
-    folders (`done`, a ctime: `_finished`), and the mode a fresh folder gets. Making, removing or renaming
-    anything in a folder, or a chmod, sets its ctime to the file system's time of the change, and it cannot
-    be set back; that build left its page alone in it, a regular file. None where the folder must be tidied.
+def _as_left(entry: SpareEntry, mode: int, done: int | None) -> list[int] | None:
+    """The page of a spare folder (`folders.spare_listing`: its lstat and its page's) where the folder is
+    as the build that made the spare left it: its status last changed no later than that build had
+    finished its notice folders (`done`, a ctime: `_finished`), and it has the mode a fresh folder gets.
+    Making, removing or renaming anything in a folder, or a chmod, sets its ctime to the file system's
+    time of the change, and it cannot be set back; that build left its page alone in it, a regular file.
+    None where the folder must be tidied (`_only_the_page`), or `done` is not known.
     `done` is taken after the build's last change to its notice folders and before its audit, so before
     anyone else can reach them (the site is swapped in after the audit), and made one less where the file
     system's clock had not moved on by the swap (`settled`): a change by anyone else has a later ctime.
     A page edited in place (its folder unchanged) has its new stat here, and `_reuse` writes it anew."""
-    st = entry.stat(follow_symlinks=False)
-    if st.st_ctime_ns > done or stat.S_IMODE(st.st_mode) != mode:
+    _, _, folder_mode, ctime, page = entry
+    if done is None or ctime > done or stat.S_IMODE(folder_mode) != mode:
         return None
-    try:
-        page = os.lstat(os.path.join(entry.path, "index.html"))
-    except FileNotFoundError:
-        return None
-    if not stat.S_ISREG(page.st_mode):
-        return None
-    return [page.st_ino, page.st_size, page.st_mtime_ns, page.st_mode]
+    return page
 
 
 def _finished(site_dir: str) -> tuple[int | None, list[int] | None]:

@@ -691,6 +691,32 @@ def test_the_walk_gives_every_entry_in_path_order(tmp_path):
     assert {rel: kind for rel, kind, *_ in entries}["a/b"] == "dir" and len(entries) == 18
 
 
+def test_a_scan_in_a_process_of_its_own_gives_what_the_build_reads_itself(tmp_path):
+    """folders.Beside (the build's walk for the audit, and its reading of the spare notices folder, each
+    in a process of its own beside other work): the same entries as read here, a link and an odd name
+    included; where the process has no result (a folder that is not there), None, or the scan made here."""
+    from generator.folders import Beside, spare_listing, walk
+
+    root = tmp_path / "site"
+    for rel in ("notices/a/index.html", "notices/b/index.html", "notices/c/other.txt", "z/九 x.html"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel, encoding="utf-8")
+    (root / "notices" / "stray.txt").write_text("x", encoding="utf-8")
+    os.symlink("a", root / "notices" / "link")
+    walking, reading = Beside("walk", root), Beside("spare", root / "notices")
+    assert walking.result(fallback=False) == walk(root) and len(walk(root)) == 11
+    listing = reading.result(fallback=False)
+    assert sorted(listing) == sorted(spare_listing(str(root / "notices")))
+    assert {name: page is not None for name, is_dir, _, _, page in listing if is_dir} == {"a": True, "b": True, "c": False}
+
+    gone = Beside("spare", tmp_path / "nothing")
+    assert gone.result(fallback=False) is None
+    assert Beside("walk", tmp_path / "nothing").result() == []  # as walk says of a missing folder
+    running = Beside("walk", root)
+    running.close()  # a build that stopped before it asked: the process is ended and reaped
+    assert running.result(fallback=False) is None
+
+
 def test_a_file_scanned_ahead_is_taken_from_the_memo_with_its_findings(tmp_path, monkeypatch):
     """audit.prescan (a build's search index, scanned while its new site is walked): audit_memo then finds
     the file's findings in the memo by its content, and scans it again only where it changed since."""

@@ -512,31 +512,34 @@ def test_the_search_index_is_written_in_utf8_with_the_value_the_search_plugin_wr
     assert len(ours) < 0.75 * len(theirs)
 
 
-def test_the_build_walks_its_new_site_for_the_audit_in_a_forked_process_and_finds_the_same(project, monkeypatch):
-    """The audit's walk of the new site runs beside the reading of its inputs (build.py, beside.run_beside):
-    the same site, and a leak planted in the content fails the build the same way, forked or not."""
+def test_the_build_walks_its_new_site_for_the_audit_in_a_process_of_its_own_and_finds_the_same(project, monkeypatch):
+    """The audit's walk of the new site runs in a process of its own (folders.Beside) beside the reading of
+    its inputs (build.py): the same site, and a leak planted in the content fails the build the same way,
+    whether the walk ran there or, where no process can be started, here."""
     import datetime as dt
+    import subprocess
+    from types import SimpleNamespace
 
-    from generator import beside
-    from generator import build as build_module
+    from generator import folders
     from generator.build import BuildFailed, Paths, build
 
-    walked_by = []
-    real_walk = build_module.walk
-    pid_file = project / "walked-by"
+    walked_here = []
+    real_walk = folders.SCANS["walk"]
+    monkeypatch.setitem(folders.SCANS, "walk", lambda root: walked_here.append(root) or real_walk(root))
 
-    def spying_walk(root):
-        pid_file.write_text(str(os.getpid()), encoding="utf-8")
-        return real_walk(root)
+    def cannot_start(*_, **__):
+        raise OSError("no process")
 
-    monkeypatch.setattr(build_module, "walk", spying_walk)
     outcomes = []
-    for fork in (True, False):
-        monkeypatch.setattr(beside, "can_fork", lambda fork=fork: fork)
-        out = project / f"site-{fork}"
+    for beside in (True, False):
+        if not beside:
+            monkeypatch.setattr(folders, "subprocess", SimpleNamespace(
+                Popen=cannot_start, PIPE=subprocess.PIPE, DEVNULL=subprocess.DEVNULL))
+        walked_here.clear()
+        out = project / f"site-{beside}"
         paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml", out)
         build(paths, dt.date.fromisoformat(DEMO_TODAY), pdfs=False)
-        walked_by.append(int(pid_file.read_text(encoding="utf-8")) != os.getpid())
+        assert len(walked_here) == (0 if beside else 1)  # walked in the process, or here (once)
         about = project / "content" / "about.md"
         text = about.read_text(encoding="utf-8")
         about.write_text(text + f"\n联系人身份证号 {fake_id(7)}\n", encoding="utf-8")
@@ -544,7 +547,6 @@ def test_the_build_walks_its_new_site_for_the_audit_in_a_forked_process_and_find
             build(paths, dt.date.fromisoformat(DEMO_TODAY), pdfs=False)
         about.write_text(text, encoding="utf-8")
         outcomes.append((tree_bytes(out), [p.message for p in failed.value.problems]))
-    assert walked_by == [True, False]
     assert outcomes[0] == outcomes[1] and "身份证号" in outcomes[0][1][0] and fake_id(7) not in outcomes[0][1][0]
     # Found in the search index too, which the build scans ahead, while the walk runs (audit.prescan).
     assert "search/search_index.json" in outcomes[0][1][0] and "about/index.html" in outcomes[0][1][0]

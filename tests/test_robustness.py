@@ -457,7 +457,7 @@ def test_the_manifest_reads_back_as_written_with_a_notice_a_line(tmp_path):
     """build.write_manifest writes what json.dumps would (read back the same), each notice on its own line."""
     import json
 
-    from generator.build import read_manifest, write_manifest
+    from generator.build import _manifest_entry, read_manifest, write_manifest
 
     notices = {f"2026-11-{i:02d}-村-gs": {"digest": "ab" * 32, "kind": "publicity", "last_day": None, "start": "2026-11-01",
                                         "program": "dibao_rural", "note": '含"引号"\\与}{'} for i in range(1, 4)}
@@ -467,3 +467,14 @@ def test_the_manifest_reads_back_as_written_with_a_notice_a_line(tmp_path):
     write_manifest(tmp_path, {"version": 1, "notices": notices})
     lines = (tmp_path / "manifest.json").read_text(encoding="utf-8").splitlines()
     assert [line.split('"')[1] for line in lines if line.startswith('  "')] == sorted(notices)
+
+    # Entries as publicity.manifest makes them are written field by field: the encoder's very text.
+    one = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    made = {f"n{i}": {"kind": "result", "start": "2026-11-01", "last_day": last_day, "digest": "ab" * 32,
+                      "program": program} for i, (last_day, program) in enumerate(
+                          [(None, "dibao"), ("2026-11-09", '低保"\\\n\u2028'), (None, 7)])}
+    write_manifest(tmp_path, {"notices": made})
+    assert read_manifest(tmp_path) == {"notices": made}
+    lines = (tmp_path / "manifest.json").read_text(encoding="utf-8").split("\n")  # U+2028 is a line to splitlines
+    assert lines[2:5] == [f"  {one(i)}: {one(entry)}" + ("," if i != "n2" else "") for i, entry in made.items()]
+    assert [_manifest_entry(entry) is not None for entry in made.values()] == [True, True, False]

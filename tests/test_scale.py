@@ -872,16 +872,19 @@ def test_half_of_the_spare_folders_are_tidied_in_a_forked_process_as_they_would_
     assert {m for p, m in results[0] if "/" not in p} == {0o755}
 
 
+@pytest.mark.parametrize("scanned", [False, True], ids=["read-here", "read-beside"])
 def test_spare_folders_unchanged_since_their_build_finished_them_are_taken_as_they_are_and_the_others_tidied(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, scanned):
     """With the time by which the spare's build had finished its notice folders (`spare_done`), a folder
     whose status has not changed since, with a fresh folder's mode and its page a regular file, is taken
     with its page's stat and not listed; one where anything was made, removed or renamed since, or that
-    was chmod-ed, or whose page is not a regular file, is tidied. A page edited in place shows its new stat."""
+    was chmod-ed, or whose page is not a regular file, is tidied. A page edited in place shows its new stat.
+    The same where the spare was read by a process of its own while MkDocs built (`spare_scan`)."""
     import stat
     import time
 
     import generator.mkdocs_notices as mn
+    from generator.folders import Beside
 
     spare = tmp_path / "work" / "spare-notices"
     (tmp_path / "work" / "site").mkdir(parents=True)
@@ -908,9 +911,14 @@ def test_spare_folders_unchanged_since_their_build_finished_them_are_taken_as_th
     monkeypatch.setattr(mn, "_only_the_page", lambda folder, real=mn._only_the_page: tidied.append(
         os.path.basename(folder)) or real(folder))
     monkeypatch.setattr(mn, "ADOPT_BESIDE_MIN", 10**9)
-    plugin = mn.NoticePagesPlugin(dict.fromkeys(names), links=mn.PageLinks(None, {}, spare=str(spare), spare_done=done))
+    scan = Beside("spare", spare) if scanned else None
+    plugin = mn.NoticePagesPlugin(dict.fromkeys(names), links=mn.PageLinks(None, {}, spare=str(spare), spare_done=done,
+                                                                           spare_scan=scan))
     notices = tmp_path / "work" / "site" / "notices"
+    read_here = []
+    monkeypatch.setattr(mn, "spare_listing", lambda *a, real=mn.spare_listing, **k: read_here.append(a) or real(*a, **k))
     assert plugin._adopt_spare(str(notices)) == set(names)
+    assert len(read_here) == (0 if scanned else 1)  # read beside: the process's listing, not one read here
     assert sorted(tidied) == ["b", "c", "d", "g"]
     assert sorted(str(p.relative_to(notices)) for p in notices.rglob("*")) == [
         f"{n}{s}" for n in names for s in ("", "/index.html") if (n, s) != ("g", "/index.html")]
