@@ -28,7 +28,7 @@ from .audit import audit_memo, failed, prepare, prescan, summary
 from .beside import can_fork, run_beside
 from .cache import Cache
 from .detect import clean_texts_used, remember_clean_texts, use_clean_texts
-from .folders import Beside
+from .folders import Beside, walk_with
 from .load import load
 from .mask import MaskRecord, mask
 from .model import Dataset, Decision, Notice
@@ -168,7 +168,7 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         shutil.rmtree(stale, ignore_errors=True)
     sweep_abandoned_staging(paths.out)
     work = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.build-", dir=paths.out.parent))
-    held = scan = None
+    held = scan = walking = None
     try:
         held = hold_staging(work)
         # Notice pages the published site already holds, made from the same keys, are linked, not rewritten.
@@ -183,29 +183,27 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
                                         search_words(dataset, programs), paths.templates / "pdf.css" if pdfs else None,
                                         cache, links)
         _stop_on_errors("site", problems)
+        # The notice folders are finished (mkdocs_notices writes them last, and nothing after): the audit's
+        # walk of them (15,000 folders) starts now, in a process of its own (folders.py, not a fork of this
+        # one), while the manifest and the audit's inputs are made here; the rest of the site is walked after.
+        walked = time.time_ns()
+        notices = site_dir / "notices"
+        walking = Beside("walk", notices) if notices.is_dir() and not notices.is_symlink() else None
         write_manifest(site_dir, manifest(dataset.notices, decisions, today, digest_of))
 
         progress("审计个人信息")
         allowed = frozenset(re.sub(r"[^0-9]", "", h.number) for h in dataset.site.hotlines)
 
-        def audit_inputs():
-            keys: set[str] = set()
-            for n in dataset.notices:  # 150,000 rows' keys: taken out in C (a generator took 0.1 s)
-                keys.update(map(_person_key, roster_facts(n)))
-            keys.discard("")
-            keys.discard(None)
-            person_keys = frozenset(keys)
-            # The scanners, made while the walk runs (compiled once, then kept in the cache).
-            prepare(allowed, person_keys, None, cache.blobs(SCANNERS_KIND))
-            return person_keys, prescan(site_dir, PRESCANNED, allowed, person_keys, cache.read_json("audit-memo.json"))
-
-        walked = time.time_ns()
-        walking = Beside("walk", site_dir)  # a process of its own, not a fork of this one (folders.py)
-        try:
-            person_keys, memo = audit_inputs()
-            entries = walking.result()
-        finally:
-            walking.close()
+        keys: set[str] = set()
+        for n in dataset.notices:  # 150,000 rows' keys: taken out in C (a generator took 0.1 s)
+            keys.update(map(_person_key, roster_facts(n)))
+        keys.discard("")
+        keys.discard(None)
+        person_keys = frozenset(keys)
+        # The scanners, made while the walk runs (compiled once, then kept in the cache).
+        prepare(allowed, person_keys, None, cache.blobs(SCANNERS_KIND))
+        memo = prescan(site_dir, PRESCANNED, allowed, person_keys, cache.read_json("audit-memo.json"))
+        entries = walk_with(site_dir, "notices", walking.result(fallback=False) if walking is not None else None)
         # Every file is read but those that are the very files an earlier build's audit read (same inode,
         # size and change time: audit_memo): a live page edited in place has a new change time.
         findings, memo = audit_memo(site_dir, allowed, person_keys, memo, entries, walked)
@@ -227,8 +225,9 @@ def _build(paths: Paths, today: dt.date, progress: Callable[[str], None], pdfs: 
         keep_spare(work / "site", paths.out, cache, published)
         work = discard_in_background(work)  # the rest of the old site
     finally:
-        if scan is not None:
-            scan.close()  # where the build stopped before the plugin asked for it
+        for process in (scan, walking):
+            if process is not None:
+                process.close()  # where the build stopped before its result was asked for
         shutil.rmtree(work, ignore_errors=True)
         if held is not None:
             os.close(held)

@@ -24,10 +24,10 @@ import sys
 Entry = tuple[str, str, int, "tuple[int, int, int, int] | None"]
 
 
-def walk(root: str | os.PathLike) -> list[Entry]:
+def walk(root: str | os.PathLike, leave: frozenset[str] = frozenset()) -> list[Entry]:
     """Everything under `root`, in Path's order (by parts), walked with os.scandir: a stat per file,
     none per folder. Links are followed to what they point at, but folders behind links are not
-    entered (as os.walk does)."""
+    entered (as os.walk does). The folders of `root` named in `leave` are listed, not entered."""
     found: list[Entry] = []
     folders = [""]
     top = os.fspath(root)
@@ -40,7 +40,7 @@ def walk(root: str | os.PathLike) -> list[Entry]:
                     try:
                         if entry.is_dir():
                             found.append((rel, "dir", 0, None))
-                            if not entry.is_symlink():
+                            if not entry.is_symlink() and rel not in leave:
                                 folders.append(rel)
                         elif entry.is_file():
                             st = entry.stat()
@@ -51,8 +51,26 @@ def walk(root: str | os.PathLike) -> list[Entry]:
                         found.append((rel, "", 0, None))
         except OSError:
             continue
-    # By parts: "/" read as a character before every other (no name holds NUL), without a list a path.
-    found.sort(key=lambda e: e[0].replace("/", "\x00"))
+    found.sort(key=_path_order)
+    return found
+
+
+def _path_order(entry: Entry) -> str:
+    """By parts: "/" read as a character before every other (no name holds NUL), without a list a path."""
+    return entry[0].replace("/", "\x00")
+
+
+def walk_with(root: str | os.PathLike, name: str, inside: list[Entry] | None) -> list[Entry]:
+    """`walk(root)`, where `inside` is what `walk(root/name)` gave of the folder `name` (walked earlier,
+    once nothing more was written into it): the rest is walked now and the two put in order. None, or a
+    `name` that is no longer a folder (a link to one is not entered): the whole of `root` walked now."""
+    if inside is None:
+        return walk(root)
+    found = walk(root, frozenset({name}))
+    if not any(rel == name and kind == "dir" for rel, kind, *_ in found) or os.path.islink(os.path.join(root, name)):
+        return walk(root)
+    found += [(f"{name}/{rel}", kind, size, ident) for rel, kind, size, ident in inside]
+    found.sort(key=_path_order)
     return found
 
 

@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import shutil
 import zlib
 from io import BytesIO
 from pathlib import Path
@@ -708,6 +709,20 @@ def test_a_scan_in_a_process_of_its_own_gives_what_the_build_reads_itself(tmp_pa
     listing = reading.result(fallback=False)
     assert sorted(listing) == sorted(spare_listing(str(root / "notices")))
     assert {name: page is not None for name, is_dir, _, _, page in listing if is_dir} == {"a": True, "b": True, "c": False}
+
+    # A folder walked earlier, joined with the rest walked now: the walk of the whole, in the same order.
+    from generator.folders import walk_with
+    assert walk_with(root, "notices", walk(root / "notices")) == walk(root) == walk_with(root, "notices", None)
+    (root / "notices-2").mkdir()
+    (root / "notices-2" / "a.html").write_text("x", encoding="utf-8")
+    assert walk_with(root, "notices", Beside("walk", root / "notices").result(fallback=False)) == walk(root)
+    # A folder that became a link since (or is gone) is not taken from the earlier walk.
+    shutil.move(root / "notices", tmp_path / "moved")
+    os.symlink(tmp_path / "moved", root / "notices")
+    assert walk_with(root, "notices", walk(tmp_path / "moved")) == walk(root)
+    assert not any(rel.startswith("notices/") for rel, *_ in walk(root))
+    os.unlink(root / "notices")
+    assert walk_with(root, "notices", walk(tmp_path / "moved")) == walk(root)
 
     gone = Beside("spare", tmp_path / "nothing")
     assert gone.result(fallback=False) is None

@@ -513,9 +513,10 @@ def test_the_search_index_is_written_in_utf8_with_the_value_the_search_plugin_wr
 
 
 def test_the_build_walks_its_new_site_for_the_audit_in_a_process_of_its_own_and_finds_the_same(project, monkeypatch):
-    """The audit's walk of the new site runs in a process of its own (folders.Beside) beside the reading of
-    its inputs (build.py): the same site, and a leak planted in the content fails the build the same way,
-    whether the walk ran there or, where no process can be started, here."""
+    """The audit's walk of the new site's notice folders runs in a process of its own (folders.Beside) from
+    the moment they are finished, while the manifest and the audit's inputs are made (build.py); the rest of
+    the site is walked after. The same site, and a leak planted in the content fails the build the same way,
+    whether the notice folders were walked there or, where no process can be started, the whole site here."""
     import datetime as dt
     import subprocess
     from types import SimpleNamespace
@@ -524,8 +525,9 @@ def test_the_build_walks_its_new_site_for_the_audit_in_a_process_of_its_own_and_
     from generator.build import BuildFailed, Paths, build
 
     walked_here = []
-    real_walk = folders.SCANS["walk"]
-    monkeypatch.setitem(folders.SCANS, "walk", lambda root: walked_here.append(root) or real_walk(root))
+    real_walk = folders.walk
+    monkeypatch.setattr(folders, "walk", lambda root, leave=frozenset(): walked_here.append(sorted(leave))
+                        or real_walk(root, leave))
 
     def cannot_start(*_, **__):
         raise OSError("no process")
@@ -539,7 +541,8 @@ def test_the_build_walks_its_new_site_for_the_audit_in_a_process_of_its_own_and_
         out = project / f"site-{beside}"
         paths = Paths(project / "data", project / "content", project / "templates", project / "mkdocs.yml", out)
         build(paths, dt.date.fromisoformat(DEMO_TODAY), pdfs=False)
-        assert len(walked_here) == (0 if beside else 1)  # walked in the process, or here (once)
+        # Beside: the notice folders in the process, the rest here; else all of it here, once.
+        assert walked_here == ([["notices"]] if beside else [[]])
         about = project / "content" / "about.md"
         text = about.read_text(encoding="utf-8")
         about.write_text(text + f"\n联系人身份证号 {fake_id(7)}\n", encoding="utf-8")
