@@ -20,6 +20,21 @@ def digest(*parts: object) -> str:
     return h.hexdigest()
 
 
+def digest_after(*first: object):
+    """`lambda *rest: digest(*first, *rest)`, with `first` hashed once (for thousands of digests alike)."""
+    h = hashlib.sha256()
+    for part in first:
+        h.update(repr(part).encode("utf-8"))
+        h.update(b"\x00")
+
+    def rest(*parts: object) -> str:
+        one = h.copy()
+        one.update("".join(f"{part!r}\x00" for part in parts).encode("utf-8"))
+        return one.hexdigest()
+
+    return rest
+
+
 @functools.cache
 def code_digest() -> str:
     """This program's own code and specs, and the versions of the libraries whose output is cached: a

@@ -108,11 +108,18 @@ class Beside:
 
     def __init__(self, scan: str, folder: str | os.PathLike):
         self.scan, self.folder = scan, os.fspath(folder)
+        self._process: subprocess.Popen | None = None
+        if not sys.executable or getattr(sys, "frozen", False):  # no Python to start (an embedded or frozen one)
+            return
+        # -I (isolated) ignores PYTHONUTF8: UTF-8 mode is asked for as this process has it, and the process
+        # scans only where it names files as this one does (else it exits, and the scan is made here).
+        command = [sys.executable, "-I", "-S", *(["-X", "utf8"] if sys.flags.utf8_mode else []),
+                   os.path.abspath(__file__), scan, self.folder, sys.getfilesystemencoding(),
+                   sys.getfilesystemencodeerrors()]
         try:
-            self._process: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-I", "-S", os.path.abspath(__file__), scan, self.folder],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except (OSError, ValueError):
+            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL)
+        except (OSError, ValueError, TypeError):
             self._process = None
 
     def result(self, fallback: bool = True):
@@ -121,6 +128,9 @@ class Beside:
         if process is not None:
             try:
                 data = process.stdout.read()
+            except BaseException:  # interrupted: the process is not left scanning
+                process.kill()
+                raise
             finally:
                 process.stdout.close()
                 code = process.wait()
@@ -132,7 +142,7 @@ class Beside:
         return SCANS[self.scan](self.folder) if fallback else None
 
     def close(self) -> None:
-        """Stop the process if its result was not asked for (the build stopped before)."""
+        """Stop the process if its result was not asked for (the build stopped before, or did not need it)."""
         process, self._process = self._process, None
         if process is not None:
             process.kill()
@@ -141,4 +151,7 @@ class Beside:
 
 
 if __name__ == "__main__":
-    sys.stdout.buffer.write(marshal.dumps(SCANS[sys.argv[1]](sys.argv[2])))
+    scan, folder, encoding, errors = sys.argv[1:5]
+    if (sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()) != (encoding, errors):
+        sys.exit(2)  # file names would be read otherwise than the build reads them
+    sys.stdout.buffer.write(marshal.dumps(SCANS[scan](folder)))

@@ -14,7 +14,6 @@ page uses them in any other way (the build then fails, rather than publish a wro
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
 import json
 import os
@@ -37,6 +36,7 @@ from . import mkdocs_jieba
 from .beside import run_beside
 from .folders import Beside, SpareEntry, spare_listing
 from .mkdocs_pages import search_index
+from .digests import digest_after
 from .notice_pages import Cache, NoticePage, TemplateCode, digest, fill_blocks
 
 SHELL_ID = "x0notice0shell0x"
@@ -212,7 +212,7 @@ class NoticePagesPlugin(BasePlugin):
         adopted = self._adopt_spare(os.path.join(root, "notices"))
         # The page is the shell with this title and address around this content: its key says so,
         # `digest(shell, notice_id, page.title, page.key)`, with the shell's part hashed once.
-        shell_part = hashlib.sha256(f"{shell!r}\x00".encode())
+        page_key = digest_after(shell)
         notices_dir = f"{root}{os.sep}notices{os.sep}"
         for notice_id, page in self.notices.items():
             folder = notices_dir + notice_id
@@ -220,11 +220,7 @@ class NoticePagesPlugin(BasePlugin):
                 with contextlib.suppress(FileExistsError):  # a folder the docs put there (not folders_alone)
                     os.mkdir(folder)
             dest = f"{folder}{os.sep}index.html"
-            key = ""
-            if page.key:
-                h = shell_part.copy()
-                h.update(f"{notice_id!r}\x00{page.title!r}\x00{page.key!r}\x00".encode())
-                key = h.hexdigest()
+            key = page_key(notice_id, page.title, page.key) if page.key else ""
             if key and self._reuse(notice_id, key, dest, notice_id in adopted):
                 continue
             if notice_id in adopted:  # never written in place: the file may be the published page's inode
@@ -302,11 +298,16 @@ class NoticePagesPlugin(BasePlugin):
         # their page alone (no `done` is recorded).
         self.folders_alone = not os.path.lexists(notices_dir)
         if spare is None or not self.folders_alone:  # the theme put something there: start afresh
+            if self.links.spare_scan is not None:
+                self.links.spare_scan.close()
             os.makedirs(notices_dir, exist_ok=True)
             return set()
         done = self.links.spare_done
-        # Read before MkDocs ran, in a process of its own (build.py), where the build started one: asked
-        # for before the folder is renamed, which the process reads by its name.
+        # Read while MkDocs ran, in a process of its own (build.py), where the build started one: asked
+        # for before the folder is renamed, which the process reads by its name. The staging folder is this
+        # build's alone; a page of the published site (which a spare page may be a hard link of) edited in
+        # place while MkDocs ran keeps the stat read before: `_reuse` may keep it as this build's page. The
+        # audit reads it all the same (its walk comes after, and sees the page's new ctime).
         scan = self.links.spare_scan
         listing = scan.result(fallback=False) if scan is not None else None
         try:

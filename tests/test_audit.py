@@ -732,6 +732,40 @@ def test_a_scan_in_a_process_of_its_own_gives_what_the_build_reads_itself(tmp_pa
     assert running.result(fallback=False) is None
 
 
+def test_a_scan_is_made_here_where_the_process_would_name_files_otherwise_or_cannot_start(tmp_path, monkeypatch):
+    """folders.Beside: a process that would decode file names otherwise than the build (another file system
+    encoding or error handler: -I ignores PYTHONUTF8) hands nothing back, nor is one started without a Python
+    to start; the scan is then made here."""
+    import sys
+
+    from generator.folders import Beside, walk
+
+    (tmp_path / "九 x.html").write_text("x", encoding="utf-8")
+    assert Beside("walk", tmp_path).result(fallback=False) == walk(tmp_path)
+    real = sys.getfilesystemencodeerrors()
+    monkeypatch.setattr(sys, "getfilesystemencodeerrors", lambda: "strict" if real != "strict" else "replace")
+    assert Beside("walk", tmp_path).result(fallback=False) is None
+    assert Beside("walk", tmp_path).result() == walk(tmp_path)
+    monkeypatch.undo()
+    for executable, frozen in ((None, False), ("", False), (sys.executable, True)):
+        monkeypatch.setattr(sys, "executable", executable)
+        monkeypatch.setattr(sys, "frozen", frozen, raising=False)
+        scan = Beside("walk", tmp_path)
+        assert scan.result(fallback=False) is None and Beside("walk", tmp_path).result() == walk(tmp_path)
+        monkeypatch.undo()
+
+
+def test_a_digest_after_parts_hashed_once_is_the_digest_of_all_the_parts():
+    """digests.digest_after (the notice pages' final keys: the shell's part hashed once a build)."""
+    from generator.digests import digest, digest_after
+
+    shell = digest("<head>", "", "</html>", "notices/x0/")
+    parts = [("2026-11-01-村-gs", "标题 'q\"\n\udcff", "ab" * 32), ("a", "", ""), (1, None, ("t", 2))]
+    for rest in parts:
+        assert digest_after(shell)(*rest) == digest(shell, *rest)
+    assert digest_after()("x") == digest("x") and digest_after("a", "b")() == digest("a", "b")
+
+
 def test_a_file_scanned_ahead_is_taken_from_the_memo_with_its_findings(tmp_path, monkeypatch):
     """audit.prescan (a build's search index, scanned while its new site is walked): audit_memo then finds
     the file's findings in the memo by its content, and scans it again only where it changed since."""
